@@ -1,0 +1,380 @@
+#include "coordinator/coordinator.h"
+
+#include <algorithm>
+#include <set>
+
+#include <glog/logging.h>
+#include <thrift/Thrift.h>
+#include <boost/asio/post.hpp>
+
+#include "wal/fail_point.h"
+
+namespace twopc::coordinator {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+[[noreturn]] void Throw(rpc::ErrorCode::type code, const std::string& message) {
+  rpc::TxError error;
+  error.code = code;
+  error.message = message;
+  throw error;
+}
+
+BranchVote FromThrift(rpc::Vote::type vote) {
+  switch (vote) {
+    case rpc::Vote::YES:
+      return BranchVote::kYes;
+    case rpc::Vote::READ_ONLY:
+      return BranchVote::kReadOnly;
+    case rpc::Vote::COMMITTED:
+      return BranchVote::kCommitted;
+    case rpc::Vote::NO:
+      break;
+  }
+  return BranchVote::kNo;
+}
+
+int64_t MillisUntil(Clock::time_point deadline) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+}
+
+}  // namespace
+
+Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
+                         std::map<std::string, std::unique_ptr<ParticipantPool>> participants,
+                         uint64_t epoch, RecoveredDecisions recovered)
+    : options_(options),
+      log_(log),
+      participants_(std::move(participants)),
+      txids_(epoch),
+      pool_(options.fanout_threads),
+      undelivered_(std::move(recovered.undelivered)) {
+  for (const auto& [txid, names] : undelivered_) {
+    LOG(INFO) << "transaction " << txid << " committed before the restart; delivering it to "
+              << names.size() << " participant(s) again";
+  }
+}
+
+Coordinator::~Coordinator() {
+  Stop();
+  pool_.join();
+}
+
+void Coordinator::Start() {
+  redelivery_ = std::thread([this] { RedeliveryLoop(); });
+}
+
+void Coordinator::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (redelivery_.joinable()) redelivery_.join();
+}
+
+std::vector<std::string> Coordinator::participant_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, pool] : participants_) names.push_back(name);
+  return names;
+}
+
+size_t Coordinator::undelivered() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return undelivered_.size();
+}
+
+void Coordinator::Validate(const rpc::ExecuteRequest& request) const {
+  if (request.branches.empty())
+    Throw(rpc::ErrorCode::INVALID_REQUEST, "a transaction has no branches");
+  if (request.branches.size() > options_.max_branches) {
+    Throw(rpc::ErrorCode::LIMIT_EXCEEDED,
+          "too many branches: " + std::to_string(request.branches.size()) + " > " +
+              std::to_string(options_.max_branches));
+  }
+  if (request.timeout_ms < 0) Throw(rpc::ErrorCode::INVALID_REQUEST, "timeout_ms must be >= 0");
+  std::set<std::string> seen;
+  for (const rpc::Branch& branch : request.branches) {
+    if (participants_.count(branch.participant) == 0) {
+      Throw(
+          rpc::ErrorCode::UNKNOWN_PARTICIPANT, "unknown participant '" + branch.participant +
+                                                   "' (known: " +
+                                                   [this] {
+                                                     std::string known;
+                                                     for (const auto& [name, pool] : participants_)
+                                                       known += (known.empty() ? "" : ", ") + name;
+                                                     return known;
+                                                   }() +
+                                                   ")");
+    }
+    if (!seen.insert(branch.participant).second) {
+      Throw(rpc::ErrorCode::DUPLICATE_PARTICIPANT,
+            "participant '" + branch.participant + "' has two branches; put its statements in one");
+    }
+    if (branch.statements.empty()) {
+      Throw(rpc::ErrorCode::INVALID_REQUEST,
+            "the branch for '" + branch.participant + "' has no statements");
+    }
+    if (branch.statements.size() > options_.max_statements_per_branch) {
+      Throw(rpc::ErrorCode::LIMIT_EXCEEDED, "too many statements for '" + branch.participant + "'");
+    }
+  }
+}
+
+void Coordinator::FanOut(size_t n, const std::function<void(size_t)>& task) {
+  if (n == 0) return;
+  std::mutex mu;
+  std::condition_variable done_cv;
+  size_t pending = n - 1;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    boost::asio::post(pool_, [&, i] {
+      task(i);
+      std::lock_guard<std::mutex> lock(mu);
+      if (--pending == 0) done_cv.notify_one();
+    });
+  }
+  task(n - 1);
+  std::unique_lock<std::mutex> lock(mu);
+  done_cv.wait(lock, [&] { return pending == 0; });
+}
+
+Coordinator::VoteResult Coordinator::SendPrepare(int64_t txid, const rpc::Branch& branch,
+                                                 bool one_phase, Clock::time_point deadline) {
+  VoteResult result;
+  const int64_t timeout_ms = MillisUntil(deadline);
+  if (timeout_ms <= 0) {
+    result.reason = "prepare timed out";
+    return result;
+  }
+  rpc::PrepareRequest request;
+  request.txid = txid;
+  request.statements = branch.statements;
+  request.__set_one_phase(one_phase);
+  try {
+    participants_.at(branch.participant)
+        ->With(static_cast<int>(timeout_ms), [&](ParticipantPool::Client& client) {
+          rpc::PrepareResult reply;
+          client->prepare(reply, request);
+          result.vote = FromThrift(reply.vote);
+          result.reason = reply.reason;
+          result.changes = reply.changes;
+        });
+  } catch (const rpc::TxError& e) {
+    result.vote = BranchVote::kNo;
+    result.reason = e.message;
+  } catch (const apache::thrift::TException& e) {
+    result.vote = BranchVote::kFailed;
+    result.reason = MillisUntil(deadline) <= 0 ? "no vote within the prepare timeout (" +
+                                                     std::to_string(timeout_ms) + " ms)"
+                                               : std::string("unreachable: ") + e.what();
+  }
+  return result;
+}
+
+bool Coordinator::SendCommit(int64_t txid, const std::string& participant) {
+  auto it = participants_.find(participant);
+  if (it == participants_.end()) {
+    LOG_EVERY_N(ERROR, 100) << "transaction " << txid << " must be committed at participant '"
+                            << participant << "', which is not configured (--participant)";
+    return false;
+  }
+  try {
+    it->second->With(static_cast<int>(options_.commit_rpc_timeout.count()),
+                     [&](ParticipantPool::Client& client) { client->commit(txid); });
+    return true;
+  } catch (const rpc::TxError& e) {
+    LOG(ERROR) << "participant " << participant << " refused to commit transaction " << txid << ": "
+               << e.message;
+  } catch (const apache::thrift::TException& e) {
+    VLOG(1) << "commit of " << txid << " to " << participant << " failed: " << e.what();
+  }
+  return false;
+}
+
+void Coordinator::SendAbortsInBackground(int64_t txid, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    boost::asio::post(pool_, [this, txid, name] {
+      try {
+        participants_.at(name)->With(static_cast<int>(options_.commit_rpc_timeout.count()),
+                                     [&](ParticipantPool::Client& client) { client->abort(txid); });
+      } catch (const std::exception& e) {
+        // Presumed abort: the participant will ask and be told ABORT.
+        VLOG(1) << "abort of " << txid << " to " << name << " failed: " << e.what();
+      }
+    });
+  }
+}
+
+void Coordinator::Finish(int64_t txid, TxnOutcome outcome) {
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.erase(txid);
+  recent_.Remember(txid, outcome);
+}
+
+bool Coordinator::Deliver(int64_t txid, std::vector<std::string> remaining) {
+  std::vector<char> acked(remaining.size(), 0);
+  FanOut(remaining.size(), [&](size_t i) {
+    acked[i] = SendCommit(txid, remaining[i]);
+    // Crash point 5: the decision reached some participants, maybe not all.
+    if (acked[i]) TWOPC_FAIL_POINT("coordinator_after_first_commit_delivered");
+  });
+  std::vector<std::string> still;
+  for (size_t i = 0; i < remaining.size(); ++i) {
+    if (!acked[i]) still.push_back(remaining[i]);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (still.empty()) {
+    undelivered_.erase(txid);
+    Status status = log_->LogEnd(txid);
+    if (!status.ok()) LOG(ERROR) << "logging END of " << txid << ": " << status.ToString();
+    return true;
+  }
+  undelivered_[txid] = std::move(still);
+  return false;
+}
+
+rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
+  Validate(request);
+  const int64_t txid = txids_.Next();
+  std::vector<std::string> names;
+  for (const rpc::Branch& branch : request.branches) names.push_back(branch.participant);
+  auto live = std::make_shared<Live>(names);
+  Actions start;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Registered before any prepare leaves, so an inquiry is never told ABORT
+    // for a transaction that may still commit.
+    live_[txid] = live;
+    start = live->machine.Start();
+  }
+
+  rpc::ExecuteResult result;
+  result.txid = txid;
+  std::chrono::milliseconds timeout = options_.default_prepare_timeout;
+  if (request.timeout_ms > 0) {
+    timeout = std::min(std::chrono::milliseconds(request.timeout_ms), options_.max_prepare_timeout);
+  }
+  const Clock::time_point deadline = Clock::now() + timeout;
+
+  // Phase 1: every branch prepares in parallel.
+  std::vector<VoteResult> votes(request.branches.size());
+  FanOut(request.branches.size(), [&](size_t i) {
+    votes[i] = SendPrepare(txid, request.branches[i], start.one_phase, deadline);
+  });
+
+  Actions decided;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < votes.size(); ++i) {
+      Actions actions = live->machine.OnVote(names[i], votes[i].vote, votes[i].reason);
+      if (actions.reply || actions.log_commit) decided = actions;
+      if (!actions.send_abort.empty() && !decided.reply) decided.send_abort = actions.send_abort;
+    }
+  }
+  for (size_t i = 0; i < votes.size(); ++i) {
+    rpc::BranchResult branch;
+    branch.participant = names[i];
+    branch.changes = votes[i].changes;
+    result.branches.push_back(std::move(branch));
+  }
+  result.__isset.branches = true;
+
+  if (decided.reply == TxnOutcome::kAborted) {
+    SendAbortsInBackground(txid, decided.send_abort);
+    Finish(txid, TxnOutcome::kAborted);
+    result.outcome = rpc::Outcome::ABORTED;
+    result.__set_reason(decided.reason);
+    return result;
+  }
+  if (decided.reply == TxnOutcome::kCommitted) {  // read-only or one-phase
+    Finish(txid, TxnOutcome::kCommitted);
+    result.outcome = rpc::Outcome::COMMITTED;
+    return result;
+  }
+  CHECK(decided.log_commit) << "transaction " << txid << " has neither outcome nor decision";
+
+  // Phase 2: the commit point is the durable COMMIT record.
+  std::vector<std::string> yes_voters;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    yes_voters = live->machine.yes_voters();
+  }
+  TWOPC_FAIL_POINT("coordinator_before_commit_logged");
+  Status logged = log_->LogCommit(txid, yes_voters);
+  if (!logged.ok()) {
+    // Whether the record reached the disk is unknown: neither outcome may be
+    // announced. Stop; the restart reads the log and finishes the transaction.
+    LOG(FATAL) << "decision log failed for transaction " << txid << ": " << logged.ToString();
+  }
+  TWOPC_FAIL_POINT("coordinator_after_commit_logged");
+  Actions commit;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    commit = live->machine.OnCommitLogged();
+    undelivered_[txid] = commit.send_commit;
+    delivering_.insert(txid);
+  }
+  const bool all_applied = Deliver(txid, commit.send_commit);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    delivering_.erase(txid);
+  }
+  Finish(txid, TxnOutcome::kCommitted);
+  result.outcome = rpc::Outcome::COMMITTED;
+  if (!all_applied) {
+    result.__set_reason("committed; some participants have not applied it yet (retrying)");
+  }
+  return result;
+}
+
+rpc::Outcome::type Coordinator::StatusOf(int64_t txid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (undelivered_.count(txid)) return rpc::Outcome::COMMITTED;
+  auto live = live_.find(txid);
+  if (live != live_.end()) {
+    const Phase phase = live->second->machine.phase();
+    if (phase == Phase::kCommitting || phase == Phase::kCommitted) return rpc::Outcome::COMMITTED;
+    if (phase == Phase::kAborted) return rpc::Outcome::ABORTED;
+    return rpc::Outcome::IN_PROGRESS;
+  }
+  if (auto outcome = recent_.Find(txid)) {
+    return *outcome == TxnOutcome::kCommitted ? rpc::Outcome::COMMITTED : rpc::Outcome::ABORTED;
+  }
+  return rpc::Outcome::UNKNOWN;
+}
+
+rpc::Decision::type Coordinator::Resolve(int64_t txid, const std::string& participant) {
+  const rpc::Outcome::type outcome = StatusOf(txid);
+  VLOG(1) << "participant " << participant << " asks about " << txid << ": " << outcome;
+  switch (outcome) {
+    case rpc::Outcome::COMMITTED:
+      return rpc::Decision::COMMIT;
+    case rpc::Outcome::IN_PROGRESS:
+      return rpc::Decision::IN_PROGRESS;
+    case rpc::Outcome::ABORTED:
+    case rpc::Outcome::UNKNOWN:
+      break;
+  }
+  // Presumed abort: no COMMIT record and not live means it never committed.
+  return rpc::Decision::ABORT;
+}
+
+void Coordinator::RedeliveryLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    std::map<int64_t, std::vector<std::string>> work;
+    for (const auto& [txid, names] : undelivered_) {
+      if (!delivering_.count(txid)) work.emplace(txid, names);
+    }
+    lock.unlock();
+    for (auto& [txid, names] : work) {
+      if (Deliver(txid, names)) LOG(INFO) << "transaction " << txid << " delivered everywhere";
+    }
+    lock.lock();
+    stop_cv_.wait_for(lock, options_.redelivery_interval, [this] { return stopping_; });
+  }
+}
+
+}  // namespace twopc::coordinator

@@ -1,0 +1,100 @@
+// The protocol driver: runs each transaction's TransactionMachine against the
+// participants (parallel prepare and commit over pooled connections), makes
+// the decision durable in the DecisionLog, redelivers commits until every
+// participant acknowledged, and answers status and inquiries.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "coordinator/decision_log.h"
+#include "coordinator/participant_pool.h"
+#include "coordinator/recent_outcomes.h"
+#include "coordinator/transaction_machine.h"
+#include "coordinator/txid_allocator.h"
+#include "gen-cpp/twopc_types.h"
+
+namespace twopc::coordinator {
+
+struct CoordinatorOptions {
+  std::chrono::milliseconds default_prepare_timeout{5000};
+  std::chrono::milliseconds max_prepare_timeout{60000};
+  std::chrono::milliseconds commit_rpc_timeout{5000};
+  std::chrono::milliseconds redelivery_interval{500};
+  size_t fanout_threads = 64;
+  size_t max_branches = 64;
+  size_t max_statements_per_branch = 1000;
+};
+
+class Coordinator {
+ public:
+  Coordinator(const CoordinatorOptions& options, DecisionLog* log,
+              std::map<std::string, std::unique_ptr<ParticipantPool>> participants, uint64_t epoch,
+              RecoveredDecisions recovered);
+  ~Coordinator();
+
+  // Starts redelivering the commits found in the log and those that fail later.
+  void Start();
+  void Stop();
+
+  // Runs one transaction to its outcome. Throws rpc::TxError for a request
+  // that cannot be run (unknown participant, empty, too big).
+  rpc::ExecuteResult Execute(const rpc::ExecuteRequest& request);
+  rpc::Outcome::type StatusOf(int64_t txid);
+  // The answer to a participant in doubt. Never ABORT while txid may commit.
+  rpc::Decision::type Resolve(int64_t txid, const std::string& participant);
+
+  std::vector<std::string> participant_names() const;
+  size_t undelivered() const;
+
+ private:
+  struct Live {
+    explicit Live(std::vector<std::string> names) : machine(std::move(names)) {}
+    TransactionMachine machine;
+  };
+  struct VoteResult {
+    BranchVote vote = BranchVote::kFailed;
+    std::string reason;
+    std::vector<int64_t> changes;
+  };
+
+  void Validate(const rpc::ExecuteRequest& request) const;
+  VoteResult SendPrepare(int64_t txid, const rpc::Branch& branch, bool one_phase,
+                         std::chrono::steady_clock::time_point deadline);
+  bool SendCommit(int64_t txid, const std::string& participant);
+  void SendAbortsInBackground(int64_t txid, const std::vector<std::string>& participants);
+  // Runs task(i) for i in [0, n) in parallel (the last one on this thread).
+  void FanOut(size_t n, const std::function<void(size_t)>& task);
+  // Delivers txid's commit to its remaining participants; true when all acknowledged.
+  bool Deliver(int64_t txid, std::vector<std::string> remaining);
+  void Finish(int64_t txid, TxnOutcome outcome);
+  void RedeliveryLoop();
+
+  const CoordinatorOptions options_;
+  DecisionLog* log_;
+  std::map<std::string, std::unique_ptr<ParticipantPool>> participants_;
+  TxidAllocator txids_;
+  boost::asio::thread_pool pool_;
+
+  mutable std::mutex mu_;
+  std::map<int64_t, std::shared_ptr<Live>> live_;
+  // Committed transactions not yet acknowledged by every participant.
+  std::map<int64_t, std::vector<std::string>> undelivered_;
+  std::set<int64_t> delivering_;  // being delivered by an Execute right now
+  RecentOutcomes recent_{1 << 20};
+  bool stopping_ = false;
+  std::condition_variable stop_cv_;
+  std::thread redelivery_;
+};
+
+}  // namespace twopc::coordinator

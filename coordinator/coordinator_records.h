@@ -1,0 +1,34 @@
+// The coordinator's decision-log records. COMMIT is synced before any commit
+// is sent (the commit point); END is not forced; EPOCH is synced at start.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "wal/status.h"
+
+namespace twopc::coordinator {
+
+enum class RecordType : uint8_t {
+  kEpoch = 1,   // a coordinator start: txids of this epoch are new
+  kCommit = 2,  // txid and the participants that must apply it
+  kEnd = 3,     // every participant acknowledged txid's commit
+};
+
+struct CommitRecord {
+  int64_t txid = 0;
+  int64_t committed_at_ms = 0;  // wall clock, for the age txrecover shows
+  std::vector<std::string> participants;
+};
+
+std::string EncodeEpoch(uint64_t epoch);
+StatusOr<uint64_t> DecodeEpoch(std::string_view payload);
+
+std::string EncodeCommit(const CommitRecord& record);
+StatusOr<CommitRecord> DecodeCommit(std::string_view payload);
+
+std::string EncodeEnd(int64_t txid);
+StatusOr<int64_t> DecodeEnd(std::string_view payload);
+
+}  // namespace twopc::coordinator

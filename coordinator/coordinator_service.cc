@@ -1,0 +1,16 @@
+#include "coordinator/coordinator_service.h"
+
+namespace twopc::coordinator {
+
+void CoordinatorService::health(rpc::Health& health) {
+  health.role = "coordinator";
+  health.name = listen_;
+  std::string names;
+  for (const std::string& name : coordinator_->participant_names()) {
+    names += (names.empty() ? "" : ",") + name;
+  }
+  health.__set_details({{"participants", names},
+                        {"undelivered_commits", std::to_string(coordinator_->undelivered())}});
+}
+
+}  // namespace twopc::coordinator

@@ -1,0 +1,30 @@
+// The Thrift edge of the coordinator.
+#pragma once
+
+#include <string>
+
+#include "coordinator/coordinator.h"
+#include "gen-cpp/Coordinator.h"
+
+namespace twopc::coordinator {
+
+class CoordinatorService : public rpc::CoordinatorIf {
+ public:
+  CoordinatorService(Coordinator* coordinator, std::string listen)
+      : coordinator_(coordinator), listen_(std::move(listen)) {}
+
+  void execute(rpc::ExecuteResult& result, const rpc::ExecuteRequest& request) override {
+    result = coordinator_->Execute(request);
+  }
+  rpc::Outcome::type status(int64_t txid) override { return coordinator_->StatusOf(txid); }
+  rpc::Decision::type resolve(int64_t txid, const std::string& participant) override {
+    return coordinator_->Resolve(txid, participant);
+  }
+  void health(rpc::Health& health) override;
+
+ private:
+  Coordinator* coordinator_;
+  const std::string listen_;
+};
+
+}  // namespace twopc::coordinator

@@ -1,0 +1,52 @@
+// Reusable connections to one participant. A connection that failed in any
+// way is dropped, never returned to the pool.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gen-cpp/Participant.h"
+#include "thrift/rpc_util.h"
+
+namespace twopc::coordinator {
+
+class ParticipantPool {
+ public:
+  using Client = rpc::RpcClient<rpc::ParticipantClient>;
+
+  ParticipantPool(std::string name, const rpc::HostPort& address, int connect_timeout_ms = 2000)
+      : name_(std::move(name)), address_(address), connect_timeout_ms_(connect_timeout_ms) {}
+
+  // Runs call(client) on a pooled connection with the given I/O timeout.
+  // Throws apache::thrift::TException (and rpc::TxError) from the call.
+  template <typename Call>
+  void With(int io_timeout_ms, const Call& call) {
+    std::unique_ptr<Client> client = Borrow();
+    client->SetIoTimeout(io_timeout_ms);
+    client->EnsureOpen();
+    try {
+      call(*client);
+    } catch (const rpc::TxError&) {
+      Return(std::move(client));  // an application error: the connection is fine
+      throw;
+    }
+    Return(std::move(client));
+  }
+
+  const std::string& name() const { return name_; }
+  const rpc::HostPort& address() const { return address_; }
+
+ private:
+  std::unique_ptr<Client> Borrow();
+  void Return(std::unique_ptr<Client> client);
+
+  const std::string name_;
+  const rpc::HostPort address_;
+  const int connect_timeout_ms_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Client>> idle_;
+};
+
+}  // namespace twopc::coordinator

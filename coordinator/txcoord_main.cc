@@ -1,0 +1,139 @@
+// txcoord: the transaction coordinator.
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include "coordinator/coordinator.h"
+#include "coordinator/coordinator_service.h"
+#include "coordinator/wal_decision_log.h"
+#include "gen-cpp/Coordinator.h"
+#include "thrift/rpc_util.h"
+#include "thrift/signal_waiter.h"
+#include "wal/dir_lock.h"
+
+DEFINE_string(listen, "127.0.0.1:7700", "HOST:PORT to serve the Coordinator service on");
+DEFINE_string(wal_dir, "", "directory of the coordinator's decision log (required)");
+DEFINE_int32(prepare_timeout_ms, 5000,
+             "default time to wait for every vote; a transaction may ask for another");
+DEFINE_int32(commit_timeout_ms, 5000, "time to wait for one participant to acknowledge a commit");
+DEFINE_int32(fanout_threads, 64, "threads sending prepare/commit/abort to participants");
+DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
+
+// --participant may be repeated, which gflags cannot express: collected by hand.
+static std::vector<std::string> TakeParticipantFlags(int* argc, char** argv) {
+  std::vector<std::string> values;
+  int out = 1;
+  for (int i = 1; i < *argc; ++i) {
+    std::string arg = argv[i];
+    for (const char* prefix : {"--participant=", "-participant="}) {
+      if (arg.rfind(prefix, 0) == 0) {
+        values.push_back(arg.substr(std::string(prefix).size()));
+        arg.clear();
+      }
+    }
+    if (arg.empty()) continue;
+    if ((arg == "--participant" || arg == "-participant")) {
+      values.push_back(i + 1 < *argc ? argv[++i] : "");
+      continue;
+    }
+    argv[out++] = argv[i];
+  }
+  *argc = out;
+  return values;
+}
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "txcoord: " << message << std::endl;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(
+      "the twopc transaction coordinator\n"
+      "  txcoord --listen 127.0.0.1:7700 --wal-dir coord-wal "
+      "--participant p1=127.0.0.1:7701 --participant p2=127.0.0.1:7702\n"
+      "  --participant NAME=HOST:PORT (repeatable): a participant agent");
+  gflags::SetVersionString("0.1.0");
+  FLAGS_logtostderr = true;
+  const std::vector<std::string> participant_flags = TakeParticipantFlags(&argc, argv);
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  google::InitGoogleLogging(argv[0]);
+  if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
+  if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
+  if (FLAGS_prepare_timeout_ms <= 0 || FLAGS_commit_timeout_ms <= 0) {
+    return Fail("timeouts must be > 0");
+  }
+  if (FLAGS_fanout_threads <= 0) return Fail("--fanout-threads must be > 0");
+  std::string error;
+  twopc::rpc::HostPort listen;
+  if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+
+  std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantPool>> participants;
+  for (const std::string& value : participant_flags) {
+    const size_t eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail("--participant: expected NAME=HOST:PORT, got '" + value + "'");
+    }
+    const std::string name = value.substr(0, eq);
+    twopc::rpc::HostPort address;
+    if (!twopc::rpc::ParseHostPort(value.substr(eq + 1), &address, &error)) {
+      return Fail("--participant " + name + ": " + error);
+    }
+    if (participants.count(name)) return Fail("--participant " + name + " given twice");
+    participants[name] = std::make_unique<twopc::coordinator::ParticipantPool>(name, address);
+  }
+  if (participants.empty()) return Fail("at least one --participant NAME=HOST:PORT is required");
+
+  twopc::signal_waiter::BlockTerminationSignals();
+  twopc::wal::DirLock wal_lock;
+  if (twopc::Status locked = wal_lock.Acquire(FLAGS_wal_dir); !locked.ok()) {
+    return Fail(locked.ToString());
+  }
+  twopc::wal::LogOptions log_options;
+  log_options.dir = FLAGS_wal_dir;
+  twopc::coordinator::RecoveredDecisions recovered;
+  std::unique_ptr<twopc::coordinator::WalDecisionLog> log;
+  twopc::Status status = twopc::coordinator::WalDecisionLog::Open(log_options, &recovered, &log);
+  if (!status.ok()) return Fail("decision log " + FLAGS_wal_dir + ": " + status.ToString());
+  twopc::StatusOr<uint64_t> epoch = log->BeginEpoch();
+  if (!epoch.ok()) return Fail("decision log " + FLAGS_wal_dir + ": " + epoch.status().ToString());
+  LOG(INFO) << "epoch " << *epoch << "; " << recovered.undelivered.size()
+            << " committed transaction(s) to deliver again";
+
+  twopc::coordinator::CoordinatorOptions options;
+  options.default_prepare_timeout = std::chrono::milliseconds(FLAGS_prepare_timeout_ms);
+  options.commit_rpc_timeout = std::chrono::milliseconds(FLAGS_commit_timeout_ms);
+  options.fanout_threads = static_cast<size_t>(FLAGS_fanout_threads);
+  twopc::coordinator::Coordinator coordinator(options, log.get(), std::move(participants), *epoch,
+                                              std::move(recovered));
+  coordinator.Start();
+
+  auto service =
+      std::make_shared<twopc::coordinator::CoordinatorService>(&coordinator, listen.ToString());
+  twopc::rpc::RpcServer server(std::make_shared<twopc::rpc::CoordinatorProcessor>(service), listen,
+                               FLAGS_max_frame_bytes);
+  std::thread stopper([&server] {
+    const int signal = twopc::signal_waiter::WaitForTerminationSignal();
+    LOG(INFO) << "signal " << signal << ": stopping";
+    server.Stop();
+  });
+  LOG(INFO) << "coordinator serving on " << listen.ToString();
+  int rc = 0;
+  try {
+    server.Serve();
+  } catch (const std::exception& e) {
+    LOG(ERROR) << "cannot serve on " << listen.ToString() << ": " << e.what();
+    rc = 1;
+  }
+  if (rc != 0) twopc::signal_waiter::RaiseStop();
+  stopper.join();
+  coordinator.Stop();
+  return rc;
+}

@@ -1,0 +1,308 @@
+#include "participant/agent.h"
+
+#include <glog/logging.h>
+
+#include "participant/changeset_keys.h"
+#include "participant/participant_records.h"
+#include "wal/fail_point.h"
+
+namespace twopc::participant {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+wal::RecordType TypeOf(RecordType type) { return static_cast<wal::RecordType>(type); }
+
+int64_t WallClockMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string TxidText(int64_t txid) { return "transaction " + std::to_string(txid); }
+
+}  // namespace
+
+Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wal::Log> log)
+    : options_(options),
+      store_(store),
+      log_(std::move(log)),
+      batcher_(store, [this](const std::vector<int64_t>& txids) {
+        TWOPC_FAIL_POINT("participant_after_apply");
+        LogOutcome(TypeOf(RecordType::kCommitted), txids);
+      }) {}
+
+Status Agent::Open(const AgentOptions& options, SqliteStore* store,
+                   const wal::LogOptions& log_options, std::unique_ptr<Agent>* out) {
+  std::map<int64_t, std::string> unresolved;  // txid -> changeset
+  auto visit = [&unresolved](const wal::LogRecord& record) -> Status {
+    switch (static_cast<RecordType>(record.type)) {
+      case RecordType::kPrepared: {
+        StatusOr<PreparedRecord> prepared = DecodePrepared(record.payload);
+        if (!prepared.ok()) return prepared.status();
+        unresolved[prepared->txid] = std::move(prepared->changeset);
+        return Status::Ok();
+      }
+      case RecordType::kCommitted:
+      case RecordType::kAborted: {
+        StatusOr<std::vector<int64_t>> txids = DecodeTxids(record.payload);
+        if (!txids.ok()) return txids.status();
+        for (int64_t txid : *txids) unresolved.erase(txid);
+        return Status::Ok();
+      }
+    }
+    return Status::Corruption("unknown participant record type " + std::to_string(record.type));
+  };
+  std::unique_ptr<wal::Log> log;
+  TWOPC_RETURN_IF_ERROR(wal::Log::Open(log_options, visit, &log));
+  std::unique_ptr<Agent> agent(new Agent(options, store, std::move(log)));
+  TWOPC_RETURN_IF_ERROR(agent->Recover(std::move(unresolved)));
+  *out = std::move(agent);
+  return Status::Ok();
+}
+
+Status Agent::Recover(std::map<int64_t, std::string> unresolved) {
+  std::vector<int64_t> committed;
+  for (auto& [txid, changeset] : unresolved) {
+    StatusOr<bool> applied = store_->IsApplied(txid);
+    if (!applied.ok()) return applied.status();
+    if (*applied) {
+      // Crashed after the database commit, before the log said so.
+      table_.OnCommitted(txid);
+      committed.push_back(txid);
+      continue;
+    }
+    StatusOr<std::vector<std::string>> keys = ChangesetKeys(changeset);
+    if (!keys.ok()) return keys.status();
+    if (auto holder = locks_.TryLockAll(txid, *keys)) {
+      return Status::Corruption(TxidText(txid) + " and " + TxidText(*holder) +
+                                " are both prepared on the same row");
+    }
+    table_.OnRecoveredPrepared(txid);
+    prepared_[txid] = Prepared{std::move(changeset), Clock::now(), true};
+    LOG(WARNING) << TxidText(txid) << " is in doubt after restart; its rows stay locked until "
+                 << "the coordinator gives its outcome";
+  }
+  if (!committed.empty()) LogOutcome(TypeOf(RecordType::kCommitted), committed);
+  LOG(INFO) << "recovery: " << committed.size() << " found committed, " << prepared_.size()
+            << " in doubt";
+  return Status::Ok();
+}
+
+void Agent::LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids) {
+  // Not forced: the bookkeeping table says what is committed, and an abort
+  // that is forgotten is presumed again by the coordinator.
+  StatusOr<wal::Lsn> lsn = log_->Append(type, EncodeTxids(txids));
+  if (!lsn.ok()) LOG(ERROR) << "logging an outcome failed: " << lsn.status().ToString();
+}
+
+Status Agent::Healthy() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_error_;
+}
+
+PrepareReply Agent::Refuse(int64_t txid, std::string reason) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    locks_.ReleaseAll(txid);
+    table_.OnAborted(txid);
+  }
+  released_cv_.notify_all();
+  PrepareReply reply;
+  reply.vote = Vote::kNo;
+  reply.reason = std::move(reason);
+  return reply;
+}
+
+Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
+                      SqliteStore::BranchRun* run, std::optional<int64_t>* conflict) {
+  auto decide = [&](const SqliteStore::BranchRun& done) -> StatusOr<SqliteStore::Finish> {
+    if (done.changeset.empty()) return SqliteStore::Finish::kRollback;  // read-only
+    StatusOr<std::vector<std::string>> keys = ChangesetKeys(done.changeset);
+    if (!keys.ok()) return keys.status();
+    std::lock_guard<std::mutex> lock(mu_);
+    // Locked while the writer is still held: no commit can slip in between
+    // reading these rows and owning them.
+    if (auto holder = locks_.TryLockAll(txid, *keys)) {
+      *conflict = holder;
+      return Status::Busy("row locked by " + TxidText(*holder));
+    }
+    return one_phase ? SqliteStore::Finish::kCommit : SqliteStore::Finish::kRollback;
+  };
+  return store_->RunBranch(txid, statements, decide, run);
+}
+
+PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& statements,
+                            bool one_phase) {
+  PrepareReply reply;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    switch (table_.OnPrepareRequest(txid)) {
+      case TransactionTable::PrepareAction::kExecute:
+        break;
+      case TransactionTable::PrepareAction::kAlreadyPrepared:
+        reply.vote = Vote::kYes;
+        return reply;
+      case TransactionTable::PrepareAction::kAlreadyCommitted:
+        reply.vote = one_phase ? Vote::kCommitted : Vote::kYes;
+        return reply;
+      case TransactionTable::PrepareAction::kRefuseAborted:
+        reply.reason = TxidText(txid) + " was already aborted here";
+        return reply;
+      case TransactionTable::PrepareAction::kRefuseBusy:
+        reply.reason = TxidText(txid) + " is being prepared or committed already";
+        return reply;
+    }
+  }
+  if (Status health = Healthy(); !health.ok()) {
+    return Refuse(txid, "participant cannot log: " + health.ToString());
+  }
+
+  SqliteStore::BranchRun run;
+  Status status;
+  const Clock::time_point deadline = Clock::now() + options_.lock_wait;
+  while (true) {
+    std::optional<int64_t> conflict;
+    status = RunOnce(txid, statements, one_phase, &run, &conflict);
+    if (!conflict) break;
+    // Wait for the holder to finish, then run again on the new committed state.
+    std::unique_lock<std::mutex> lock(mu_);
+    const bool released = released_cv_.wait_until(lock, deadline, [&] {
+      TxnState state;
+      return !table_.Find(*conflict, &state) ||
+             (state != TxnState::kPrepared && state != TxnState::kCommitting);
+    });
+    if (!released) {
+      lock.unlock();
+      return Refuse(txid, "lock conflict: a row is held by prepared " + TxidText(*conflict));
+    }
+  }
+  if (!status.ok()) return Refuse(txid, status.message());
+  reply.changes = run.changes;
+
+  if (run.changeset.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    table_.Forget(txid);
+    reply.vote = Vote::kReadOnly;
+    return reply;
+  }
+  if (one_phase) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      locks_.ReleaseAll(txid);
+      table_.OnCommitted(txid);
+    }
+    released_cv_.notify_all();
+    reply.vote = Vote::kCommitted;
+    return reply;
+  }
+
+  // The vote may leave only once PREPARED is on disk.
+  TWOPC_FAIL_POINT("participant_before_prepared_sync");
+  StatusOr<wal::Lsn> lsn = log_->AppendAndSync(
+      TypeOf(RecordType::kPrepared),
+      EncodePrepared(PreparedRecord{txid, WallClockMillis(), options_.coordinator, run.changeset}));
+  if (!lsn.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (log_error_.ok()) log_error_ = lsn.status();
+    }
+    LOG(ERROR) << "cannot log PREPARED: " << lsn.status().ToString();
+    return Refuse(txid, "participant cannot log: " + lsn.status().ToString());
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!table_.OnPrepared(txid)) {
+      locks_.ReleaseAll(txid);
+      released_cv_.notify_all();
+      reply.vote = Vote::kNo;
+      reply.reason = TxidText(txid) + " was aborted while it was being prepared";
+    } else {
+      prepared_[txid] = Prepared{std::move(run.changeset), Clock::now(), false};
+      reply.vote = Vote::kYes;
+    }
+  }
+  if (reply.vote == Vote::kNo) {
+    LogOutcome(TypeOf(RecordType::kAborted), {txid});
+    return reply;
+  }
+  TWOPC_FAIL_POINT("participant_after_prepared_sync");
+  return reply;
+}
+
+Status Agent::Commit(int64_t txid) {
+  const std::string* changeset = nullptr;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    switch (table_.OnCommitRequest(txid)) {
+      case TransactionTable::CommitAction::kAcknowledge:
+        return Status::Ok();
+      case TransactionTable::CommitAction::kRefuseAborted:
+        return Status::Aborted(TxidText(txid) + " was aborted here; it cannot commit");
+      case TransactionTable::CommitAction::kWait: {
+        TxnState state = TxnState::kCommitting;
+        released_cv_.wait(lock, [&] {
+          return table_.Find(txid, &state) ? state != TxnState::kCommitting : true;
+        });
+        if (state == TxnState::kCommitted) return Status::Ok();
+        return Status::IoError("applying " + TxidText(txid) + " failed; retry");
+      }
+      case TransactionTable::CommitAction::kApply:
+        changeset = &prepared_.at(txid).changeset;
+        break;
+    }
+  }
+  TWOPC_FAIL_POINT("participant_before_apply");
+  Status status = batcher_.Apply(txid, changeset);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (status.ok()) {
+      table_.OnCommitted(txid);
+      locks_.ReleaseAll(txid);
+      prepared_.erase(txid);
+    } else {
+      table_.OnApplyFailed(txid);
+    }
+  }
+  released_cv_.notify_all();
+  if (!status.ok()) LOG(ERROR) << "applying " << TxidText(txid) << ": " << status.ToString();
+  return status;
+}
+
+Status Agent::Abort(int64_t txid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    switch (table_.OnAbortRequest(txid)) {
+      case TransactionTable::AbortAction::kRelease:
+        locks_.ReleaseAll(txid);
+        prepared_.erase(txid);
+        break;
+      case TransactionTable::AbortAction::kAbortWhileRunning:
+      case TransactionTable::AbortAction::kAcknowledge:
+        return Status::Ok();
+      case TransactionTable::AbortAction::kRefuseCommitted:
+        return Status::Aborted(TxidText(txid) + " is already committed here; it cannot abort");
+    }
+  }
+  released_cv_.notify_all();
+  LogOutcome(TypeOf(RecordType::kAborted), {txid});
+  return Status::Ok();
+}
+
+std::vector<int64_t> Agent::ListPrepared() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return table_.Prepared();
+}
+
+std::vector<Agent::PreparedInfo> Agent::PreparedTransactions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PreparedInfo> out;
+  const Clock::time_point now = Clock::now();
+  for (const auto& [txid, prepared] : prepared_) {
+    out.push_back(PreparedInfo{txid, now - prepared.since, prepared.recovered});
+  }
+  return out;
+}
+
+}  // namespace twopc::participant

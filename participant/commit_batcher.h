@@ -1,0 +1,49 @@
+// Group commit of committed changesets into the database: concurrent commit
+// requests are applied in one SQLite transaction and one sync. The first
+// caller to find no batch running becomes the leader and applies everything
+// queued; the others wait for it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "participant/sqlite_store.h"
+#include "wal/status.h"
+
+namespace twopc::participant {
+
+class CommitBatcher {
+ public:
+  // `after_batch` runs on the leader once a batch is durably applied (the
+  // agent logs the outcome there).
+  using AfterBatch = std::function<void(const std::vector<int64_t>& txids)>;
+  CommitBatcher(SqliteStore* store, AfterBatch after_batch)
+      : store_(store), after_batch_(std::move(after_batch)) {}
+
+  // Returns once txid's changes are durably in the database.
+  Status Apply(int64_t txid, const std::string* changeset);
+
+  uint64_t batches() const;
+
+ private:
+  struct Request {
+    SqliteStore::Committed item{0, nullptr};
+    bool done = false;
+    Status status;
+  };
+  void RunBatch(std::vector<Request*>& batch);
+
+  SqliteStore* store_;
+  AfterBatch after_batch_;
+  mutable std::mutex mu_;
+  std::condition_variable done_cv_;
+  std::vector<Request*> queue_;
+  bool leader_active_ = false;
+  uint64_t batches_ = 0;
+};
+
+}  // namespace twopc::participant

@@ -1,0 +1,27 @@
+// Asks the coordinator for a transaction's outcome over Thrift.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gen-cpp/Coordinator.h"
+#include "participant/resolver.h"
+#include "thrift/rpc_util.h"
+
+namespace twopc::participant {
+
+class CoordinatorOutcomeSource : public OutcomeSource {
+ public:
+  CoordinatorOutcomeSource(const rpc::HostPort& coordinator, std::string participant_name)
+      : coordinator_(coordinator), name_(std::move(participant_name)) {}
+  StatusOr<Decision> Resolve(int64_t txid) override;
+
+ private:
+  const rpc::HostPort coordinator_;
+  const std::string name_;
+  std::mutex mu_;
+  std::unique_ptr<rpc::RpcClient<rpc::CoordinatorClient>> client_;
+};
+
+}  // namespace twopc::participant

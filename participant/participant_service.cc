@@ -1,0 +1,147 @@
+#include "participant/participant_service.h"
+
+#include <glog/logging.h>
+
+namespace twopc::participant {
+namespace {
+
+[[noreturn]] void Throw(rpc::ErrorCode::type code, const std::string& message) {
+  rpc::TxError error;
+  error.code = code;
+  error.message = message;
+  throw error;
+}
+
+rpc::Vote::type ToThrift(Vote vote) {
+  switch (vote) {
+    case Vote::kYes:
+      return rpc::Vote::YES;
+    case Vote::kReadOnly:
+      return rpc::Vote::READ_ONLY;
+    case Vote::kCommitted:
+      return rpc::Vote::COMMITTED;
+    case Vote::kNo:
+      break;
+  }
+  return rpc::Vote::NO;
+}
+
+}  // namespace
+
+SqlValue FromThrift(const rpc::Value& value) {
+  switch (value.kind) {
+    case rpc::ValueKind::NULL_VALUE:
+      return std::monostate{};
+    case rpc::ValueKind::INTEGER:
+      if (value.__isset.integer_value) return value.integer_value;
+      break;
+    case rpc::ValueKind::REAL:
+      if (value.__isset.real_value) return value.real_value;
+      break;
+    case rpc::ValueKind::TEXT:
+      if (value.__isset.text_value) return value.text_value;
+      break;
+    case rpc::ValueKind::BLOB:
+      if (value.__isset.blob_value) return Blob{value.blob_value};
+      break;
+  }
+  Throw(rpc::ErrorCode::INVALID_REQUEST, "a parameter's kind does not match its value");
+}
+
+rpc::Value ToThrift(const SqlValue& value) {
+  rpc::Value out;
+  switch (value.index()) {
+    case 0:
+      out.kind = rpc::ValueKind::NULL_VALUE;
+      break;
+    case 1:
+      out.kind = rpc::ValueKind::INTEGER;
+      out.__set_integer_value(std::get<int64_t>(value));
+      break;
+    case 2:
+      out.kind = rpc::ValueKind::REAL;
+      out.__set_real_value(std::get<double>(value));
+      break;
+    case 3:
+      out.kind = rpc::ValueKind::TEXT;
+      out.__set_text_value(std::get<std::string>(value));
+      break;
+    case 4:
+      out.kind = rpc::ValueKind::BLOB;
+      out.__set_blob_value(std::get<Blob>(value).bytes);
+      break;
+  }
+  return out;
+}
+
+void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) {
+  if (request.statements.empty())
+    Throw(rpc::ErrorCode::INVALID_REQUEST, "a branch has no statements");
+  std::vector<SqlStatement> statements;
+  statements.reserve(request.statements.size());
+  for (const rpc::Statement& in : request.statements) {
+    SqlStatement statement;
+    statement.sql = in.sql;
+    statement.params.reserve(in.params.size());
+    for (const rpc::Value& value : in.params) statement.params.push_back(FromThrift(value));
+    if (in.__isset.expect_changes) statement.expect_changes = in.expect_changes;
+    statements.push_back(std::move(statement));
+  }
+  PrepareReply reply = agent_->Prepare(request.txid, statements, request.one_phase);
+  result.vote = ToThrift(reply.vote);
+  result.__set_reason(reply.reason);
+  result.__set_changes(reply.changes);
+  VLOG(1) << "prepare " << request.txid << ": vote " << result.vote << " " << reply.reason;
+}
+
+void ParticipantService::commit(int64_t txid) {
+  Status status = agent_->Commit(txid);
+  if (status.ok()) return;
+  Throw(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
+        status.message());
+}
+
+void ParticipantService::abort(int64_t txid) {
+  Status status = agent_->Abort(txid);
+  if (status.ok()) return;
+  Throw(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
+        status.message());
+}
+
+void ParticipantService::list_prepared(std::vector<int64_t>& txids) {
+  txids = agent_->ListPrepared();
+}
+
+void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
+                               const std::vector<rpc::Value>& params) {
+  std::vector<SqlValue> values;
+  values.reserve(params.size());
+  for (const rpc::Value& value : params) values.push_back(FromThrift(value));
+  StatusOr<QueryRows> rows = agent_->store()->Query(sql, values);
+  if (!rows.ok()) {
+    Throw(rows.status().IsInvalidArgument() ? rpc::ErrorCode::INVALID_REQUEST
+                                            : rpc::ErrorCode::INTERNAL,
+          rows.status().message());
+  }
+  result.columns = std::move(rows->columns);
+  result.rows.reserve(rows->rows.size());
+  for (const std::vector<SqlValue>& row : rows->rows) {
+    rpc::Row out;
+    out.values.reserve(row.size());
+    for (const SqlValue& value : row) out.values.push_back(ToThrift(value));
+    result.rows.push_back(std::move(out));
+  }
+}
+
+void ParticipantService::health(rpc::Health& health) {
+  health.role = "participant";
+  health.name = agent_->options().name;
+  std::map<std::string, std::string> details;
+  details["database"] = agent_->store()->path();
+  details["prepared"] = std::to_string(agent_->ListPrepared().size());
+  Status log = agent_->Healthy();
+  details["wal"] = log.ok() ? "ok" : log.ToString();
+  health.__set_details(details);
+}
+
+}  // namespace twopc::participant

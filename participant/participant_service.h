@@ -1,0 +1,31 @@
+// The Thrift edge of the agent: checks each request, converts Thrift types,
+// calls the Agent or the store, and turns a Status into a reply or TxError.
+#pragma once
+
+#include "gen-cpp/Participant.h"
+#include "participant/agent.h"
+
+namespace twopc::participant {
+
+class ParticipantService : public rpc::ParticipantIf {
+ public:
+  explicit ParticipantService(Agent* agent) : agent_(agent) {}
+
+  void prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) override;
+  void commit(int64_t txid) override;
+  void abort(int64_t txid) override;
+  void list_prepared(std::vector<int64_t>& txids) override;
+  void query(rpc::QueryResult& result, const std::string& sql,
+             const std::vector<rpc::Value>& params) override;
+  void health(rpc::Health& health) override;
+
+ private:
+  Agent* agent_;
+};
+
+// Thrift value <-> SqlValue. Throws TxError(INVALID_REQUEST) on a value whose
+// kind and fields disagree.
+SqlValue FromThrift(const rpc::Value& value);
+rpc::Value ToThrift(const SqlValue& value);
+
+}  // namespace twopc::participant

@@ -1,0 +1,39 @@
+// What client SQL may do, as SQLite authorizer policies. A branch may read and
+// write the user's tables; a query may only read. Everything else (DDL,
+// ATTACH, PRAGMA, transaction control, the agent's own tables) is refused
+// with a reason the client gets back.
+#pragma once
+
+#include <set>
+#include <string>
+
+struct sqlite3;
+
+namespace twopc::participant {
+
+enum class SqlMode { kBranch, kQuery };
+
+// Collects what one run of client SQL touched and why it was refused.
+struct AuthorizerState {
+  SqlMode mode = SqlMode::kBranch;
+  std::set<std::string> tables_written;
+  std::string denial;  // first reason a statement was refused; empty if none
+};
+
+// Pure policy: returns an empty string to allow, or the reason to refuse.
+// `action` is a SQLite authorizer action code; the names are its arguments.
+std::string AuthorizeAction(SqlMode mode, int action, const char* arg1, const char* arg2);
+
+// Installs the policy on db for as long as the returned guard lives.
+class ScopedAuthorizer {
+ public:
+  ScopedAuthorizer(sqlite3* db, AuthorizerState* state);
+  ~ScopedAuthorizer();
+  ScopedAuthorizer(const ScopedAuthorizer&) = delete;
+  ScopedAuthorizer& operator=(const ScopedAuthorizer&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace twopc::participant

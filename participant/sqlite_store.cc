@@ -1,0 +1,413 @@
+#include "participant/sqlite_store.h"
+
+#include <sys/stat.h>
+
+#include <glog/logging.h>
+
+#include "participant/sql_authorizer.h"
+#include "participant/sqlite_session.h"
+
+namespace twopc::participant {
+namespace {
+
+// Finalizes a statement when it goes out of scope.
+struct StmtCloser {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtCloser>;
+
+struct SessionCloser {
+  void operator()(sqlite3_session* session) const { sqlite3session_delete(session); }
+};
+
+std::string ErrorOf(sqlite3* db) { return sqlite3_errmsg(db); }
+
+Status BindValue(sqlite3_stmt* stmt, int index, const SqlValue& value) {
+  int rc = SQLITE_OK;
+  switch (value.index()) {
+    case 0:
+      rc = sqlite3_bind_null(stmt, index);
+      break;
+    case 1:
+      rc = sqlite3_bind_int64(stmt, index, std::get<int64_t>(value));
+      break;
+    case 2:
+      rc = sqlite3_bind_double(stmt, index, std::get<double>(value));
+      break;
+    case 3: {
+      const std::string& text = std::get<std::string>(value);
+      rc =
+          sqlite3_bind_text64(stmt, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      break;
+    }
+    case 4: {
+      const std::string& bytes = std::get<Blob>(value).bytes;
+      rc = sqlite3_bind_blob64(stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+      break;
+    }
+  }
+  if (rc != SQLITE_OK) {
+    return Status::Aborted("parameter " + std::to_string(index) + ": " + sqlite3_errstr(rc));
+  }
+  return Status::Ok();
+}
+
+SqlValue ColumnValue(sqlite3_stmt* stmt, int column) {
+  switch (sqlite3_column_type(stmt, column)) {
+    case SQLITE_INTEGER:
+      return static_cast<int64_t>(sqlite3_column_int64(stmt, column));
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt, column);
+    case SQLITE_TEXT:
+      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+    case SQLITE_BLOB: {
+      const void* data = sqlite3_column_blob(stmt, column);
+      const int n = sqlite3_column_bytes(stmt, column);
+      return Blob{std::string(static_cast<const char*>(data), static_cast<size_t>(n))};
+    }
+    default:
+      return std::monostate{};
+  }
+}
+
+// Compiles one statement of `sql` starting at *tail; null stmt when only
+// whitespace/comments remain.
+Status Compile(sqlite3* db, const char** tail, const char* end, const AuthorizerState& auth,
+               StmtPtr* out) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db, *tail, static_cast<int>(end - *tail), &stmt, tail);
+  out->reset(stmt);
+  if (rc != SQLITE_OK) {
+    // A refusal by the authorizer reads better than SQLite's "not authorized".
+    return Status::Aborted(auth.denial.empty() ? ErrorOf(db) : auth.denial);
+  }
+  return Status::Ok();
+}
+
+Status BindAll(sqlite3_stmt* stmt, const std::vector<SqlValue>& params) {
+  const int expected = sqlite3_bind_parameter_count(stmt);
+  if (expected != static_cast<int>(params.size())) {
+    return Status::Aborted("expects " + std::to_string(expected) + " parameter(s), got " +
+                           std::to_string(params.size()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    TWOPC_RETURN_IF_ERROR(BindValue(stmt, static_cast<int>(i + 1), params[i]));
+  }
+  return Status::Ok();
+}
+
+// Calls on_row for every row; returns SQLite's message on failure.
+template <typename OnRow>
+Status StepAll(sqlite3* db, sqlite3_stmt* stmt, OnRow on_row) {
+  while (true) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return Status::Ok();
+    if (rc == SQLITE_ROW) {
+      on_row();
+      continue;
+    }
+    if (rc == SQLITE_BUSY) return Status::Busy(ErrorOf(db));
+    return Status::Aborted(ErrorOf(db));
+  }
+}
+
+Status OpenConnection(const std::string& path, int flags, int busy_timeout_ms, sqlite3** db) {
+  const int rc = sqlite3_open_v2(path.c_str(), db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = *db ? ErrorOf(*db) : sqlite3_errstr(rc);
+    sqlite3_close(*db);
+    *db = nullptr;
+    return Status::IoError("open database " + path + ": " + message);
+  }
+  sqlite3_busy_timeout(*db, busy_timeout_ms);
+  sqlite3_extended_result_codes(*db, 1);
+  return Status::Ok();
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader)
+    : path_(std::move(path)), writer_(writer), reader_(reader) {}
+
+SqliteStore::~SqliteStore() {
+  sqlite3_close(reader_);
+  sqlite3_close(writer_);
+}
+
+Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out) {
+  struct stat st;
+  if (!options.create_if_missing && ::stat(options.path.c_str(), &st) != 0) {
+    return Status::NotFound("database " + options.path +
+                            " does not exist (pass --create_db to create an empty one)");
+  }
+  sqlite3* writer = nullptr;
+  TWOPC_RETURN_IF_ERROR(OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                       options.busy_timeout_ms, &writer));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options.path, writer, nullptr));
+  // WAL journal: readers never block the writer. synchronous=FULL: a commit
+  // is on disk when it returns, which an acknowledged COMMIT relies on.
+  Status status = store->Exec(writer, "PRAGMA journal_mode=WAL");
+  if (status.ok()) status = store->Exec(writer, "PRAGMA synchronous=FULL");
+  if (status.ok()) {
+    status = store->Exec(writer,
+                         "CREATE TABLE IF NOT EXISTS _twopc_applied("
+                         "txid INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  }
+  if (!status.ok()) {
+    return Status::IoError("database " + options.path + ": " + status.message());
+  }
+  TWOPC_RETURN_IF_ERROR(
+      OpenConnection(options.path, SQLITE_OPEN_READONLY, options.busy_timeout_ms, &store->reader_));
+  *out = std::move(store);
+  return Status::Ok();
+}
+
+Status SqliteStore::Exec(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : ErrorOf(db);
+    sqlite3_free(error);
+    return Status::IoError(message);
+  }
+  return Status::Ok();
+}
+
+StatusOr<bool> SqliteStore::HasPrimaryKey(const std::string& table) {
+  auto cached = pk_cache_.find(table);
+  if (cached != pk_cache_.end()) return cached->second;
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(writer_, "SELECT count(*) FROM pragma_table_info(?) WHERE pk > 0", -1,
+                         &raw, nullptr) != SQLITE_OK) {
+    return Status::IoError(ErrorOf(writer_));
+  }
+  StmtPtr stmt(raw);
+  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  bool has_pk = false;
+  TWOPC_RETURN_IF_ERROR(StepAll(writer_, raw, [&] { has_pk = sqlite3_column_int(raw, 0) > 0; }));
+  pk_cache_[table] = has_pk;
+  return has_pk;
+}
+
+Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run) {
+  AuthorizerState auth;
+  {
+    ScopedAuthorizer authorizer(writer_, &auth);
+    TWOPC_RETURN_IF_ERROR(RunAuthorized(statements, auth, run));
+  }
+  // Checked after the authorizer is gone: reading the schema is not client SQL.
+  for (const std::string& table : auth.tables_written) {
+    StatusOr<bool> has_pk = HasPrimaryKey(table);
+    if (!has_pk.ok()) return has_pk.status();
+    if (!*has_pk) {
+      return Status::Aborted("table '" + table +
+                             "' has no PRIMARY KEY: its changes cannot be captured for a "
+                             "crash-safe commit");
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
+                                  const AuthorizerState& auth, BranchRun* run) {
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const SqlStatement& statement = statements[i];
+    const std::string where = "statement " + std::to_string(i + 1) + ": ";
+    const char* tail = statement.sql.c_str();
+    const char* end = tail + statement.sql.size();
+    int64_t changed = 0;
+    int compiled = 0;
+    while (tail < end) {
+      StmtPtr stmt;
+      Status status = Compile(writer_, &tail, end, auth, &stmt);
+      if (!status.ok()) return Status::Aborted(where + status.message());
+      if (!stmt) break;  // trailing whitespace or comment
+      if (++compiled > 1 && !statement.params.empty()) {
+        return Status::Aborted(where + "parameters need a single SQL statement");
+      }
+      status = BindAll(stmt.get(), statement.params);
+      if (status.ok()) status = StepAll(writer_, stmt.get(), [] {});
+      if (!status.ok())
+        return Status(status.IsBusy() ? status : Status::Aborted(where + status.message()));
+      if (!sqlite3_stmt_readonly(stmt.get())) changed += sqlite3_changes(writer_);
+    }
+    if (compiled == 0) return Status::Aborted(where + "empty SQL");
+    if (statement.expect_changes && *statement.expect_changes != changed) {
+      return Status::Aborted(where + "changed " + std::to_string(changed) + " row(s), expected " +
+                             std::to_string(*statement.expect_changes));
+    }
+    run->changes.push_back(changed);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::RunBranch(int64_t txid, const std::vector<SqlStatement>& statements,
+                              const Decide& decide, BranchRun* run) {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  *run = BranchRun();
+  Status status = Exec(writer_, "BEGIN IMMEDIATE");
+  if (!status.ok()) return Status::Busy("begin: " + status.message());
+
+  sqlite3_session* raw_session = nullptr;
+  if (sqlite3session_create(writer_, "main", &raw_session) != SQLITE_OK) {
+    (void)Exec(writer_, "ROLLBACK");
+    return Status::IoError("session: " + ErrorOf(writer_));
+  }
+  std::unique_ptr<sqlite3_session, SessionCloser> session(raw_session);
+  sqlite3session_attach(raw_session, nullptr);  // every table
+
+  status = RunStatements(statements, run);
+  if (status.ok()) {
+    int size = 0;
+    void* data = nullptr;
+    if (sqlite3session_changeset(raw_session, &size, &data) != SQLITE_OK) {
+      status = Status::IoError("changeset: " + ErrorOf(writer_));
+    } else {
+      run->changeset.assign(static_cast<const char*>(data), static_cast<size_t>(size));
+      sqlite3_free(data);
+    }
+  }
+  session.reset();
+
+  Finish finish = Finish::kRollback;
+  if (status.ok()) {
+    StatusOr<Finish> decided = decide(*run);
+    if (decided.ok()) {
+      finish = *decided;
+    } else {
+      status = decided.status();
+    }
+  }
+  if (status.ok() && finish == Finish::kCommit) {
+    status = RecordApplied(txid);
+    if (status.ok()) status = Exec(writer_, "COMMIT");
+    if (status.ok()) return Status::Ok();
+  }
+  Status rollback = Exec(writer_, "ROLLBACK");
+  if (!rollback.ok())
+    LOG(ERROR) << "rollback of txid " << txid << " failed: " << rollback.message();
+  return status;
+}
+
+Status SqliteStore::RecordApplied(int64_t txid) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(writer_,
+                         "INSERT OR IGNORE INTO _twopc_applied(txid, applied_at) "
+                         "VALUES(?, CAST(strftime('%s','now') AS INTEGER))",
+                         -1, &raw, nullptr) != SQLITE_OK) {
+    return Status::IoError(ErrorOf(writer_));
+  }
+  StmtPtr stmt(raw);
+  sqlite3_bind_int64(raw, 1, txid);
+  Status status = StepAll(writer_, raw, [] {});
+  if (!status.ok()) return Status::IoError("bookkeeping row: " + status.message());
+  return Status::Ok();
+}
+
+namespace {
+
+// The decision is final, so a committed change must land. With the lock table
+// no other writer can touch these rows between prepare and commit, so a
+// conflict means someone wrote the database behind the agent's back.
+int OnApplyConflict(void* ctx, int conflict, sqlite3_changeset_iter* /*iter*/) {
+  const int64_t txid = *static_cast<const int64_t*>(ctx);
+  switch (conflict) {
+    case SQLITE_CHANGESET_DATA:
+    case SQLITE_CHANGESET_CONFLICT:
+      LOG(WARNING) << "txid " << txid << ": row changed outside twopc; the committed value wins";
+      return SQLITE_CHANGESET_REPLACE;
+    case SQLITE_CHANGESET_NOTFOUND:
+      LOG(WARNING) << "txid " << txid << ": row deleted outside twopc; change skipped";
+      return SQLITE_CHANGESET_OMIT;
+    default:
+      LOG(ERROR) << "txid " << txid << ": committed change violates a constraint";
+      return SQLITE_CHANGESET_ABORT;
+  }
+}
+
+}  // namespace
+
+Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  Status status = Exec(writer_, "BEGIN IMMEDIATE");
+  if (!status.ok()) return status;
+  for (const Committed& item : batch) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(writer_, "SELECT 1 FROM _twopc_applied WHERE txid = ?", -1, &raw,
+                           nullptr) != SQLITE_OK) {
+      status = Status::IoError(ErrorOf(writer_));
+      break;
+    }
+    StmtPtr check(raw);
+    sqlite3_bind_int64(raw, 1, item.txid);
+    bool applied = false;
+    status = StepAll(writer_, raw, [&] { applied = true; });
+    if (!status.ok() || applied) {
+      if (!status.ok()) break;
+      continue;
+    }
+    int64_t txid = item.txid;
+    const int rc = sqlite3changeset_apply(writer_, static_cast<int>(item.changeset->size()),
+                                          const_cast<char*>(item.changeset->data()), nullptr,
+                                          OnApplyConflict, &txid);
+    if (rc != SQLITE_OK) {
+      status = Status::IoError("apply txid " + std::to_string(txid) + ": " + ErrorOf(writer_));
+      break;
+    }
+    status = RecordApplied(txid);
+    if (!status.ok()) break;
+  }
+  if (status.ok()) status = Exec(writer_, "COMMIT");
+  if (!status.ok()) {
+    (void)Exec(writer_, "ROLLBACK");
+    return status;
+  }
+  return Status::Ok();
+}
+
+StatusOr<bool> SqliteStore::IsApplied(int64_t txid) {
+  std::lock_guard<std::mutex> lock(reader_mu_);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(reader_, "SELECT 1 FROM _twopc_applied WHERE txid = ?", -1, &raw,
+                         nullptr) != SQLITE_OK) {
+    return Status::IoError(ErrorOf(reader_));
+  }
+  StmtPtr stmt(raw);
+  sqlite3_bind_int64(raw, 1, txid);
+  bool applied = false;
+  TWOPC_RETURN_IF_ERROR(StepAll(reader_, raw, [&] { applied = true; }));
+  return applied;
+}
+
+StatusOr<QueryRows> SqliteStore::Query(const std::string& sql,
+                                       const std::vector<SqlValue>& params) {
+  std::lock_guard<std::mutex> lock(reader_mu_);
+  AuthorizerState auth;
+  auth.mode = SqlMode::kQuery;
+  ScopedAuthorizer authorizer(reader_, &auth);
+  const char* tail = sql.c_str();
+  const char* end = tail + sql.size();
+  StmtPtr stmt;
+  TWOPC_RETURN_IF_ERROR(Compile(reader_, &tail, end, auth, &stmt));
+  if (!stmt) return Status::InvalidArgument("empty SQL");
+  for (const char* p = tail; p < end; ++p) {
+    if (!isspace(static_cast<unsigned char>(*p)) && *p != ';') {
+      return Status::InvalidArgument("a query is a single SQL statement");
+    }
+  }
+  Status status = BindAll(stmt.get(), params);
+  if (!status.ok()) return Status::InvalidArgument(status.message());
+  QueryRows result;
+  const int columns = sqlite3_column_count(stmt.get());
+  for (int c = 0; c < columns; ++c) result.columns.push_back(sqlite3_column_name(stmt.get(), c));
+  status = StepAll(reader_, stmt.get(), [&] {
+    std::vector<SqlValue> row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) row.push_back(ColumnValue(stmt.get(), c));
+    result.rows.push_back(std::move(row));
+  });
+  if (!status.ok()) return Status::InvalidArgument(status.message());
+  return result;
+}
+
+}  // namespace twopc::participant

@@ -1,0 +1,88 @@
+// The SQLite database an agent sits beside. One writer connection runs
+// branches and applies committed changes; a separate read-only connection
+// serves queries of committed data. SQLite types stay inside this class.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "participant/sql_value.h"
+#include "wal/status.h"
+
+struct sqlite3;
+
+namespace twopc::participant {
+
+struct AuthorizerState;
+
+// The bookkeeping table: one row per transaction whose changes are in the database.
+inline constexpr char kAppliedTable[] = "_twopc_applied";
+
+class SqliteStore {
+ public:
+  struct OpenOptions {
+    std::string path;
+    bool create_if_missing = false;
+    int busy_timeout_ms = 5000;  // how long to wait for another process holding the file
+  };
+  static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // What a branch did: its exact row changes and the rows each statement changed.
+  struct BranchRun {
+    std::string changeset;
+    std::vector<int64_t> changes;
+  };
+  enum class Finish { kRollback, kCommit };
+  using Decide = std::function<StatusOr<Finish>(const BranchRun&)>;
+
+  // Runs the statements in one SQLite transaction and captures their changes.
+  // `decide` runs while the writer is still held: kRollback leaves the
+  // database untouched (the changes live on in the changeset), kCommit commits
+  // them together with txid's bookkeeping row (one-phase commit). A statement
+  // that fails gives Status::Aborted with SQLite's message; so does SQL the
+  // agent refuses (DDL, ATTACH, PRAGMA, writes to its own tables, a table
+  // without PRIMARY KEY).
+  Status RunBranch(int64_t txid, const std::vector<SqlStatement>& statements, const Decide& decide,
+                   BranchRun* run);
+
+  struct Committed {
+    int64_t txid;
+    const std::string* changeset;
+  };
+  // Applies every changeset and records its txid, in one SQLite transaction
+  // that is synced before returning. Txids already recorded are skipped.
+  Status ApplyCommitted(const std::vector<Committed>& batch);
+
+  StatusOr<bool> IsApplied(int64_t txid);
+
+  // A read of committed data on the read-only connection.
+  StatusOr<QueryRows> Query(const std::string& sql, const std::vector<SqlValue>& params);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader);
+  Status Exec(sqlite3* db, const char* sql);
+  StatusOr<bool> HasPrimaryKey(const std::string& table);
+  Status RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run);
+  Status RunAuthorized(const std::vector<SqlStatement>& statements, const AuthorizerState& auth,
+                       BranchRun* run);
+  Status RecordApplied(int64_t txid);
+
+  const std::string path_;
+  std::mutex writer_mu_;  // guards writer_ and pk_cache_
+  sqlite3* writer_;
+  std::map<std::string, bool> pk_cache_;
+  std::mutex reader_mu_;
+  sqlite3* reader_;
+};
+
+}  // namespace twopc::participant

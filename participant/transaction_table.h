@@ -1,0 +1,81 @@
+// The participant's protocol state machine: what each request means for a
+// transaction, given where that transaction is. Pure: no locks, I/O or time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+namespace twopc::participant {
+
+enum class TxnState {
+  kPreparing,   // the branch is running
+  kPrepared,    // PREPARED is on disk; only the coordinator decides now
+  kCommitting,  // the changes are being applied
+  kCommitted,   // applied (kept for a while to answer repeats)
+  kAborted,     // refused or rolled back (kept for a while to answer repeats)
+};
+
+class TransactionTable {
+ public:
+  explicit TransactionTable(size_t finished_to_remember = 100000)
+      : finished_to_remember_(finished_to_remember) {}
+
+  enum class PrepareAction {
+    kExecute,           // new: run the branch (state is now kPreparing)
+    kAlreadyPrepared,   // a repeated prepare: vote YES again
+    kAlreadyCommitted,  // a repeated one-phase prepare or a late one: nothing to do
+    kRefuseAborted,     // an abort already arrived: vote NO
+    kRefuseBusy,        // the same txid is being prepared or committed right now
+  };
+  PrepareAction OnPrepareRequest(int64_t txid);
+
+  // The branch is prepared (logged). False when an abort arrived while it ran:
+  // the caller must release what it holds and vote NO.
+  bool OnPrepared(int64_t txid);
+  // The branch was refused, rolled back, read-only, or released by an abort.
+  void OnAborted(int64_t txid);
+  // A branch that committed at once (one-phase) or whose commit was applied.
+  void OnCommitted(int64_t txid);
+
+  enum class CommitAction {
+    kApply,          // prepared: apply it now (state is now kCommitting)
+    kWait,           // being applied by another request: wait for it
+    kAcknowledge,    // already committed, or unknown (presumed done): acknowledge
+    kRefuseAborted,  // it was aborted: a commit now would be a protocol violation
+  };
+  CommitAction OnCommitRequest(int64_t txid);
+  // The apply failed: back to prepared so that a retry can apply it.
+  void OnApplyFailed(int64_t txid);
+
+  enum class AbortAction {
+    kRelease,            // prepared: release it (state is now kAborted)
+    kAbortWhileRunning,  // being prepared: it will vote NO when it finishes
+    kAcknowledge,        // unknown or already aborted
+    kRefuseCommitted,    // committed or being applied: too late to abort
+  };
+  AbortAction OnAbortRequest(int64_t txid);
+
+  // A read-only branch: it leaves the transaction, nothing to remember.
+  void Forget(int64_t txid) {
+    auto it = states_.find(txid);
+    if (it != states_.end() && it->second == TxnState::kPreparing) states_.erase(it);
+  }
+  // A transaction found prepared in the log at restart.
+  void OnRecoveredPrepared(int64_t txid);
+
+  bool Find(int64_t txid, TxnState* state) const;
+  std::vector<int64_t> Prepared() const;  // kPrepared and kCommitting, sorted
+  size_t live() const { return states_.size() - finished_.size(); }
+
+ private:
+  void Finish(int64_t txid, TxnState state);
+
+  size_t finished_to_remember_;
+  std::unordered_map<int64_t, TxnState> states_;
+  std::deque<int64_t> finished_;  // oldest first; forgotten past the limit
+};
+
+}  // namespace twopc::participant

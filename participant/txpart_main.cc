@@ -1,0 +1,109 @@
+// txpart: the participant agent beside one SQLite database.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <gflags/gflags.h>
+#include <glog/logging.h>
+
+#include "gen-cpp/Participant.h"
+#include "participant/agent.h"
+#include "participant/coordinator_outcome_source.h"
+#include "participant/participant_service.h"
+#include "participant/resolver.h"
+#include "thrift/rpc_util.h"
+#include "thrift/signal_waiter.h"
+#include "wal/dir_lock.h"
+
+DEFINE_string(name, "", "this participant's name, as the coordinator knows it (required)");
+DEFINE_string(listen, "127.0.0.1:7701", "HOST:PORT to serve the Participant service on");
+DEFINE_string(db, "", "the SQLite database file (required; must exist unless --create_db)");
+DEFINE_bool(create_db, false, "create an empty database if --db does not exist");
+DEFINE_string(wal_dir, "", "directory of this agent's write-ahead log (required)");
+DEFINE_string(coordinator, "", "HOST:PORT of the coordinator, asked about in-doubt transactions");
+DEFINE_int32(lock_wait_ms, 1000,
+             "how long a branch waits for a row held by a prepared transaction");
+DEFINE_int32(in_doubt_after_ms, 2000,
+             "ask the coordinator about a prepared transaction that has waited this long");
+DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "txpart: " << message << std::endl;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gflags::SetUsageMessage(
+      "the twopc participant agent\n"
+      "  txpart --name p1 --listen 127.0.0.1:7701 --db bank.db --wal-dir p1-wal "
+      "--coordinator 127.0.0.1:7700");
+  gflags::SetVersionString("0.1.0");
+  FLAGS_logtostderr = true;
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  google::InitGoogleLogging(argv[0]);
+  if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
+  if (FLAGS_name.empty()) return Fail("--name is required");
+  if (FLAGS_db.empty()) return Fail("--db is required");
+  if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
+  if (FLAGS_lock_wait_ms < 0 || FLAGS_in_doubt_after_ms < 0) return Fail("timeouts must be >= 0");
+  std::string error;
+  twopc::rpc::HostPort listen;
+  if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+  twopc::rpc::HostPort coordinator;
+  if (FLAGS_coordinator.empty()) return Fail("--coordinator is required");
+  if (!twopc::rpc::ParseHostPort(FLAGS_coordinator, &coordinator, &error)) {
+    return Fail("--coordinator: " + error);
+  }
+
+  twopc::signal_waiter::BlockTerminationSignals();
+  twopc::wal::DirLock wal_lock;
+  if (twopc::Status locked = wal_lock.Acquire(FLAGS_wal_dir); !locked.ok()) {
+    return Fail(locked.ToString());
+  }
+  std::unique_ptr<twopc::participant::SqliteStore> store;
+  twopc::Status status =
+      twopc::participant::SqliteStore::Open({FLAGS_db, FLAGS_create_db, 5000}, &store);
+  if (!status.ok()) return Fail(status.ToString());
+
+  twopc::participant::AgentOptions options;
+  options.name = FLAGS_name;
+  options.coordinator = coordinator.ToString();
+  options.lock_wait = std::chrono::milliseconds(FLAGS_lock_wait_ms);
+  twopc::wal::LogOptions log_options;
+  log_options.dir = FLAGS_wal_dir;
+  std::unique_ptr<twopc::participant::Agent> agent;
+  status = twopc::participant::Agent::Open(options, store.get(), log_options, &agent);
+  if (!status.ok()) return Fail("write-ahead log " + FLAGS_wal_dir + ": " + status.ToString());
+
+  twopc::participant::CoordinatorOutcomeSource outcomes(coordinator, FLAGS_name);
+  twopc::participant::ResolverOptions resolver_options;
+  resolver_options.in_doubt_after = std::chrono::milliseconds(FLAGS_in_doubt_after_ms);
+  twopc::participant::Resolver resolver(agent.get(), &outcomes, resolver_options);
+  resolver.Start();
+
+  auto service = std::make_shared<twopc::participant::ParticipantService>(agent.get());
+  twopc::rpc::RpcServer server(std::make_shared<twopc::rpc::ParticipantProcessor>(service), listen,
+                               FLAGS_max_frame_bytes);
+  std::thread stopper([&server] {
+    const int signal = twopc::signal_waiter::WaitForTerminationSignal();
+    LOG(INFO) << "signal " << signal << ": stopping";
+    server.Stop();
+  });
+  LOG(INFO) << "participant " << FLAGS_name << " serving on " << listen.ToString() << ", database "
+            << FLAGS_db;
+  int rc = 0;
+  try {
+    server.Serve();
+  } catch (const std::exception& e) {
+    LOG(ERROR) << "cannot serve on " << listen.ToString() << ": " << e.what();
+    rc = 1;
+  }
+  if (rc != 0) twopc::signal_waiter::RaiseStop();
+  stopper.join();
+  resolver.Stop();
+  return rc;
+}

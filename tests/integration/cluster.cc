@@ -1,0 +1,283 @@
+#include "tests/integration/cluster.h"
+
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <thrift/TOutput.h>
+
+#include "gen-cpp/Coordinator.h"
+#include "gen-cpp/Participant.h"
+#include "thrift/rpc_util.h"
+
+namespace twopc::testing {
+namespace {
+
+constexpr int kProbeConnectTimeoutMs = 1000;
+constexpr int kProbeIoTimeoutMs = 5000;
+// How long the processes get to start answering (a bound, not an expectation).
+constexpr int kStartDeadlineMs = 30000;
+
+const char kHost[] = "127.0.0.1";
+
+std::string Address(int port) { return std::string(kHost) + ":" + std::to_string(port); }
+
+rpc::HostPort ParseAddress(const std::string& address) {
+  rpc::HostPort host_port;
+  std::string error;
+  rpc::ParseHostPort(address, &host_port, &error);
+  return host_port;
+}
+
+void QuietThrift(const char* /*message*/) {}
+
+// Calls `call` on a fresh client of ClientT; false if anything fails.
+template <typename ClientT, typename Call>
+bool WithClient(const std::string& address, const Call& call) {
+  apache::thrift::GlobalOutput.setOutputFunction(QuietThrift);
+  try {
+    rpc::RpcClient<ClientT> client(ParseAddress(address), kProbeConnectTimeoutMs,
+                                   kProbeIoTimeoutMs);
+    client.EnsureOpen();
+    call(client);
+    return true;
+  } catch (const apache::thrift::TException&) {
+    return false;
+  }
+}
+
+// A read-only connection; null on failure.
+sqlite3* OpenReadOnly(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/twopc-it-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) std::abort();
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::vector<int> FreePorts(int count) {
+  // Hold every socket until all are bound, so the ports differ.
+  std::vector<int> sockets;
+  std::vector<int> ports;
+  for (int i = 0; i < count; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof(address);
+    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      std::abort();
+    }
+    sockets.push_back(fd);
+    ports.push_back(ntohs(address.sin_port));
+  }
+  for (int fd : sockets) close(fd);
+  return ports;
+}
+
+std::string BinaryPath(const std::string& name) {
+  const char* dir = std::getenv("TWOPC_BIN_DIR");
+  return std::string(dir != nullptr && *dir != '\0' ? dir : "build/bin") + "/" + name;
+}
+
+bool WaitFor(const std::function<bool()>& condition, int deadline_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return condition();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool ExecSql(const std::string& db_path, const std::string& sql, std::string* error) {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open(db_path.c_str(), &db) == SQLITE_OK;
+  char* message = nullptr;
+  ok = ok && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK;
+  if (!ok) *error = db_path + ": " + (message != nullptr ? message : sqlite3_errmsg(db));
+  sqlite3_free(message);
+  sqlite3_close(db);
+  return ok;
+}
+
+bool CreateBankDatabase(const std::string& db_path, int accounts, int64_t balance,
+                        std::string* error) {
+  const std::string sql =
+      "CREATE TABLE accounts(id INTEGER PRIMARY KEY, "
+      "balance INTEGER NOT NULL CHECK (balance >= 0));"
+      "WITH RECURSIVE ids(id) AS (SELECT 0 UNION ALL SELECT id + 1 FROM ids WHERE id + 1 < " +
+      std::to_string(accounts) + ") INSERT INTO accounts SELECT id, " + std::to_string(balance) +
+      " FROM ids;";
+  return ExecSql(db_path, sql, error);
+}
+
+std::optional<int64_t> QueryInt(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = OpenReadOnly(db_path);
+  if (db == nullptr) return std::nullopt;
+  std::optional<int64_t> result;
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_type(statement, 0) != SQLITE_NULL) {
+    result = sqlite3_column_int64(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return result;
+}
+
+std::vector<int64_t> ReadBalances(const std::string& db_path) {
+  std::vector<int64_t> balances;
+  sqlite3* db = OpenReadOnly(db_path);
+  if (db == nullptr) return balances;
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT balance FROM accounts ORDER BY id", -1, &statement, nullptr) ==
+      SQLITE_OK) {
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      balances.push_back(sqlite3_column_int64(statement, 0));
+    }
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return balances;
+}
+
+bool CoordinatorServing(const std::string& address) {
+  return WithClient<rpc::CoordinatorClient>(address, [](auto& client) {
+    rpc::Health health;
+    client->health(health);
+  });
+}
+
+bool ParticipantServing(const std::string& address) {
+  return WithClient<rpc::ParticipantClient>(address, [](auto& client) {
+    rpc::Health health;
+    client->health(health);
+  });
+}
+
+std::optional<std::vector<int64_t>> ListPrepared(const std::string& address) {
+  std::vector<int64_t> txids;
+  if (!WithClient<rpc::ParticipantClient>(address,
+                                          [&](auto& client) { client->list_prepared(txids); })) {
+    return std::nullopt;
+  }
+  return txids;
+}
+
+Cluster::~Cluster() {
+  // Coordinator first, so it does not spend its last moments retrying the others.
+  if (coordinator_) coordinator_->Kill();
+  for (auto& participant : participants_) participant->Kill();
+}
+
+std::string Cluster::participant_address(int i) const { return Address(participant_ports_.at(i)); }
+
+std::string Cluster::db_path(int i) const { return dir_ + "/" + participant_name(i) + ".db"; }
+
+std::string Cluster::coordinator_address() const { return Address(coordinator_port_); }
+
+bool Cluster::Start(const Options& options, std::string* error) {
+  const std::vector<int> ports = FreePorts(options.participants + 1);
+  coordinator_port_ = ports[0];
+  participant_ports_.assign(ports.begin() + 1, ports.end());
+
+  std::vector<std::string> coordinator_args = {"--listen", coordinator_address(), "--wal-dir",
+                                               dir_ + "/coordinator-wal"};
+  std::filesystem::create_directories(dir_ + "/coordinator-wal");
+  for (int i = 0; i < options.participants; ++i) {
+    const std::string name = participant_name(i);
+    if (!CreateBankDatabase(db_path(i), options.accounts, options.balance, error)) return false;
+    const std::string wal_dir = dir_ + "/" + name + "-wal";
+    std::filesystem::create_directories(wal_dir);
+    auto process =
+        Process::Start(BinaryPath("txpart"),
+                       {"--name", name, "--listen", participant_address(i), "--db", db_path(i),
+                        "--wal-dir", wal_dir, "--coordinator", coordinator_address()},
+                       dir_ + "/" + name + ".log", error);
+    if (!process) return false;
+    participants_.push_back(std::move(process));
+    coordinator_args.push_back("--participant");
+    coordinator_args.push_back(name + "=" + participant_address(i));
+  }
+  if (options.prepare_timeout_ms > 0) {
+    coordinator_args.push_back("--prepare-timeout-ms");
+    coordinator_args.push_back(std::to_string(options.prepare_timeout_ms));
+  }
+  coordinator_ =
+      Process::Start(BinaryPath("txcoord"), coordinator_args, dir_ + "/coordinator.log", error);
+  if (!coordinator_) return false;
+
+  const bool serving = WaitFor(
+      [&] {
+        for (auto& participant : participants_) {
+          if (!participant->Running()) return true;  // stop waiting: it died
+        }
+        if (!coordinator_->Running()) return true;
+        for (int i = 0; i < size(); ++i) {
+          if (!ParticipantServing(participant_address(i))) return false;
+        }
+        return CoordinatorServing(coordinator_address());
+      },
+      kStartDeadlineMs);
+  bool all_running = coordinator_->Running();
+  for (auto& participant : participants_) all_running = all_running && participant->Running();
+  if (!serving || !all_running) {
+    *error = std::string(all_running ? "cluster did not answer health in time"
+                                     : "a process exited during start-up") +
+             "\n" + Logs();
+    return false;
+  }
+  return true;
+}
+
+RunResult Cluster::Txctl(const std::vector<std::string>& args) const {
+  return RunProgram(BinaryPath("txctl"), args);
+}
+
+RunResult Cluster::Exec(const std::vector<std::pair<std::string, std::string>>& branches,
+                        const std::vector<std::string>& extra) const {
+  std::vector<std::string> args = {"--coordinator", coordinator_address(), "exec"};
+  for (const auto& [name, sql] : branches) {
+    args.push_back("--branch");
+    args.push_back(name + ":" + sql);
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return Txctl(args);
+}
+
+std::string Cluster::Logs() const {
+  std::string text;
+  if (coordinator_) text += "--- coordinator log:\n" + coordinator_->LogTail();
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    text +=
+        "--- " + participant_name(static_cast<int>(i)) + " log:\n" + participants_[i]->LogTail();
+  }
+  return text;
+}
+
+}  // namespace twopc::testing

@@ -1,0 +1,112 @@
+// A twopc cluster of real processes on 127.0.0.1 for integration tests: one
+// txcoord and N txpart agents, each beside a bank database created here, with
+// logs in the test's own temporary directory. Everything it starts is killed
+// and reaped when it is destroyed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/integration/process.h"
+
+namespace twopc::testing {
+
+// A fresh directory, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// `count` distinct TCP ports on 127.0.0.1 that nothing listens on right now.
+std::vector<int> FreePorts(int count);
+
+// The path of a twopc program: $TWOPC_BIN_DIR/name.
+std::string BinaryPath(const std::string& name);
+
+// Calls `condition` until it returns true or `deadline_ms` passes; returns its
+// last answer. For waiting on a state, never for timing.
+bool WaitFor(const std::function<bool()>& condition, int deadline_ms);
+
+// --- SQLite files, used directly (never through the agents) ------------------
+
+// Runs `sql` (any number of statements) on the database file, creating it.
+bool ExecSql(const std::string& db_path, const std::string& sql, std::string* error);
+
+// The bank schema of the standard workload: accounts 0..accounts-1, each `balance`.
+bool CreateBankDatabase(const std::string& db_path, int accounts, int64_t balance,
+                        std::string* error);
+
+// The first column of the first row of `sql`, read with a read-only connection;
+// nullopt when there is no row, the value is NULL, or the query fails.
+std::optional<int64_t> QueryInt(const std::string& db_path, const std::string& sql);
+
+// Every balance, ordered by id, read with a read-only connection.
+std::vector<int64_t> ReadBalances(const std::string& db_path);
+
+// --- RPC probes ---------------------------------------------------------------
+
+bool CoordinatorServing(const std::string& address);
+bool ParticipantServing(const std::string& address);
+// The txids the participant holds prepared; nullopt if it does not answer.
+std::optional<std::vector<int64_t>> ListPrepared(const std::string& address);
+
+// --- the cluster ----------------------------------------------------------------
+
+class Cluster {
+ public:
+  struct Options {
+    int participants = 2;
+    int accounts = 10;
+    int64_t balance = 1000;
+    int prepare_timeout_ms = 0;  // 0: txcoord's default
+  };
+
+  // Files and logs go under `dir`, which the caller owns.
+  explicit Cluster(std::string dir) : dir_(std::move(dir)) {}
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  // Creates the databases, starts every process and waits until all answer
+  // health. On failure says why (with the processes' logs) in *error.
+  bool Start(const Options& options, std::string* error);
+
+  int size() const { return static_cast<int>(participants_.size()); }
+  std::string participant_name(int i) const { return "p" + std::to_string(i); }
+  std::string participant_address(int i) const;
+  std::string db_path(int i) const;
+  Process& participant(int i) { return *participants_.at(i); }
+  std::string coordinator_address() const;
+  Process& coordinator() { return *coordinator_; }
+  const std::string& dir() const { return dir_; }
+
+  // Runs build/bin/txctl with `args`.
+  RunResult Txctl(const std::vector<std::string>& args) const;
+  // txctl --coordinator ADDR exec --branch NAME:SQL ... followed by `extra`.
+  RunResult Exec(const std::vector<std::pair<std::string, std::string>>& branches,
+                 const std::vector<std::string>& extra = {}) const;
+
+  // The tail of every process's log, for failure messages.
+  std::string Logs() const;
+
+ private:
+  std::string dir_;
+  std::vector<int> participant_ports_;
+  int coordinator_port_ = 0;
+  std::vector<std::unique_ptr<Process>> participants_;
+  std::unique_ptr<Process> coordinator_;
+};
+
+}  // namespace twopc::testing

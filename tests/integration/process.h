@@ -1,0 +1,60 @@
+// Child processes for integration tests: start a program with its output in a
+// log file, signal it by PID, and reap it. A Process kills and reaps its child
+// when destroyed, so a failing test leaves nothing running.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace twopc::testing {
+
+class Process {
+ public:
+  // Starts `binary` with `args`; stdout and stderr go to `log_path` (appended).
+  // Returns null and says why in *error if it cannot start.
+  static std::unique_ptr<Process> Start(const std::string& binary,
+                                        const std::vector<std::string>& args,
+                                        const std::string& log_path, std::string* error);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::string& log_path() const { return log_path_; }
+
+  // True while the child has not exited (a stopped child is running).
+  bool Running();
+  // SIGKILL, then reap. Safe to call twice.
+  void Kill();
+  // SIGSTOP / SIGCONT: the process keeps its sockets but answers nothing.
+  void Pause();
+  void Resume();
+  // The last `max_bytes` of its log.
+  std::string LogTail(size_t max_bytes = 4000) const;
+
+ private:
+  Process(pid_t pid, std::string log_path) : pid_(pid), log_path_(std::move(log_path)) {}
+  void Reap(bool block);
+
+  pid_t pid_;
+  std::string log_path_;
+  bool reaped_ = false;
+};
+
+// What a program printed and how it ended.
+struct RunResult {
+  int exit_code = -1;  // -1: killed by a signal (or by the deadline)
+  std::string out;
+  std::string err;
+};
+
+// Runs a program to completion, capturing stdout and stderr. A program still
+// running after `deadline_ms` is killed (exit_code -1): a safety net, not a
+// measurement.
+RunResult RunProgram(const std::string& binary, const std::vector<std::string>& args,
+                     int deadline_ms = 60000);
+
+}  // namespace twopc::testing

@@ -1,0 +1,153 @@
+// txctl's command line and output formats, tested without any process.
+#include <gtest/gtest.h>
+
+#include "tools/txctl_args.h"
+#include "tools/txctl_format.h"
+
+namespace twopc::txctl {
+namespace {
+
+Command Parse(const std::vector<std::string>& args) {
+  Command command;
+  std::string error;
+  EXPECT_TRUE(ParseCommandLine(args, &command, &error)) << error;
+  return command;
+}
+
+std::string ParseError(const std::vector<std::string>& args) {
+  Command command;
+  std::string error;
+  EXPECT_FALSE(ParseCommandLine(args, &command, &error));
+  return error;
+}
+
+TEST(TxctlArgsTest, BranchSplitsAtFirstColonAndMergesByParticipantInOrder) {
+  const Command command =
+      Parse({"--coordinator", "127.0.0.1:7000", "exec", "--branch", "p0:SELECT 'a:b'", "--branch",
+             "p1:UPDATE t SET x = 1", "--branch=p0:UPDATE t SET x = 2"});
+  EXPECT_EQ(command.kind, CommandKind::kExec);
+  EXPECT_EQ(command.address.host, "127.0.0.1");
+  EXPECT_EQ(command.address.port, 7000);
+  ASSERT_EQ(command.branches.size(), 2u);
+  EXPECT_EQ(command.branches[0].participant, "p0");
+  EXPECT_EQ(command.branches[0].statements,
+            (std::vector<std::string>{"SELECT 'a:b'", "UPDATE t SET x = 2"}));
+  EXPECT_EQ(command.branches[1].participant, "p1");
+  EXPECT_EQ(command.branches[1].statements, std::vector<std::string>{"UPDATE t SET x = 1"});
+}
+
+TEST(TxctlArgsTest, ExecTakesTimeoutAndJson) {
+  const Command command =
+      Parse({"exec", "--coordinator=h:1", "--branch", "a:x", "--timeout-ms", "500", "--json"});
+  EXPECT_EQ(command.timeout_ms, 500);
+  EXPECT_TRUE(command.json);
+}
+
+TEST(TxctlArgsTest, StatusQueryAndHealthPickTheirService) {
+  EXPECT_EQ(Parse({"--coordinator", "h:1", "status", "42"}).txid, 42);
+  const Command query = Parse({"--participant", "h:2", "query", "SELECT 1"});
+  EXPECT_EQ(query.kind, CommandKind::kQuery);
+  EXPECT_EQ(query.sql, "SELECT 1");
+  EXPECT_EQ(Parse({"--participant", "h:2", "health"}).target, Target::kParticipant);
+  EXPECT_EQ(Parse({"--coordinator", "h:2", "health"}).target, Target::kCoordinator);
+}
+
+TEST(TxctlArgsTest, HelpWinsEverywhere) {
+  EXPECT_EQ(Parse({"--help"}).kind, CommandKind::kHelp);
+  EXPECT_EQ(Parse({"exec", "-h"}).kind, CommandKind::kHelp);
+}
+
+TEST(TxctlArgsTest, BadUsageIsExplained) {
+  EXPECT_NE(ParseError({}).find("no command"), std::string::npos);
+  EXPECT_NE(ParseError({"launch"}).find("unknown command 'launch'"), std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec", "--frob"}).find("'--frob'"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec", "--branch"}).find("needs a value"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec", "--branch", "nocolon"}).find("NAME:SQL"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec", "--branch", ":SELECT 1"}).find("NAME:SQL"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec", "--branch", "p0:  "}).find("empty SQL"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec"}).find("--branch"), std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "nohost", "exec", "--branch", "a:b"}).find("HOST:PORT"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:0", "health"}).find("port"), std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "exec", "--branch", "a:b", "--timeout-ms", "-5"})
+                .find("--timeout-ms"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "status", "12x"}).find("TXID"), std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "status"}).find("TXID"), std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "query", "SELECT 1"}).find("--participant"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"--participant", "h:1", "exec", "--branch", "a:b"}).find("--participant"),
+            std::string::npos);
+  EXPECT_NE(ParseError({"health"}).find("exactly one"), std::string::npos);
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "--coordinator", "h:2", "health"}).find("twice"),
+            std::string::npos);
+}
+
+TEST(TxctlFormatTest, JsonStringEscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(JsonString("plain"), "\"plain\"");
+  EXPECT_EQ(JsonString("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+  EXPECT_EQ(JsonString("h\xc3\xa9"), "\"h\xc3\xa9\"");
+}
+
+rpc::Value Integer(int64_t v) {
+  rpc::Value value;
+  value.kind = rpc::ValueKind::INTEGER;
+  value.__set_integer_value(v);
+  return value;
+}
+
+TEST(TxctlFormatTest, ValuesPrintLikeSqlLiterals) {
+  rpc::Value null_value;
+  null_value.kind = rpc::ValueKind::NULL_VALUE;
+  EXPECT_EQ(FormatValue(null_value), "NULL");
+  EXPECT_EQ(FormatValue(Integer(-42)), "-42");
+  rpc::Value real;
+  real.kind = rpc::ValueKind::REAL;
+  real.__set_real_value(1.5);
+  EXPECT_EQ(FormatValue(real), "1.5");
+  real.__set_real_value(2.0);
+  EXPECT_EQ(FormatValue(real), "2.0");
+  real.__set_real_value(0.1);
+  EXPECT_EQ(FormatValue(real), "0.1");
+  rpc::Value blob;
+  blob.kind = rpc::ValueKind::BLOB;
+  blob.__set_blob_value(std::string("\x00\xff\x10", 3));
+  EXPECT_EQ(FormatValue(blob), "X'00FF10'");
+  rpc::Value text;
+  text.kind = rpc::ValueKind::TEXT;
+  text.__set_text_value("a\tb\\c");
+  EXPECT_EQ(FormatValue(text), "a\\tb\\\\c");
+
+  rpc::Row row;
+  row.values = {Integer(1), null_value, text};
+  EXPECT_EQ(FormatRow(row), "1\tNULL\ta\\tb\\\\c");
+}
+
+TEST(TxctlFormatTest, ExecuteResultAsTextAndJson) {
+  rpc::ExecuteResult result;
+  result.txid = 17;
+  result.outcome = rpc::Outcome::COMMITTED;
+  EXPECT_EQ(FormatExecuteText(result), "17 COMMITTED");
+  rpc::BranchResult branch;
+  branch.participant = "p0";
+  branch.changes = {1, 0};
+  result.branches = {branch};
+  EXPECT_EQ(FormatExecuteJson(result),
+            "{\"txid\":17,\"outcome\":\"COMMITTED\",\"reason\":\"\",\"branches\":"
+            "[{\"participant\":\"p0\",\"changes\":[1,0]}]}");
+
+  result.outcome = rpc::Outcome::ABORTED;
+  result.reason = "p1: CHECK constraint failed: \"balance\" >= 0";
+  EXPECT_EQ(FormatExecuteText(result), "17 ABORTED: p1: CHECK constraint failed: \"balance\" >= 0");
+  EXPECT_NE(FormatExecuteJson(result).find(
+                "\"reason\":\"p1: CHECK constraint failed: \\\"balance\\\" >= 0\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace twopc::txctl

@@ -1,0 +1,71 @@
+// Small helpers for the wal tests: a temp directory per test and byte-level damage.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+namespace twopc::wal::test {
+
+// A fresh directory, removed with everything in it when the object goes away.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/wal_test.XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << pattern;
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void WriteBytes(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << path;
+}
+
+inline uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
+
+// Cuts `bytes` off the end of the file.
+inline void ShrinkFile(const std::string& path, uint64_t bytes) {
+  std::filesystem::resize_file(path, FileSize(path) - bytes);
+}
+
+inline void FlipByte(const std::string& path, uint64_t offset) {
+  std::string data = ReadBytes(path);
+  ASSERT_LT(offset, data.size()) << path;
+  data[offset] ^= 0x40;
+  WriteBytes(path, data);
+}
+
+inline void OverwriteBytes(const std::string& path, uint64_t offset, std::string_view bytes) {
+  std::string data = ReadBytes(path);
+  ASSERT_LE(offset + bytes.size(), data.size()) << path;
+  data.replace(offset, bytes.size(), bytes);
+  WriteBytes(path, data);
+}
+
+}  // namespace twopc::wal::test

@@ -1,0 +1,143 @@
+// The wire protocol of twopc: the Coordinator service (used by clients and by
+// participants asking for outcomes) and the Participant service (used by the
+// coordinator and by clients reading committed data).
+
+namespace cpp twopc.rpc
+
+// ---------------------------------------------------------------- values
+
+enum ValueKind {
+  NULL_VALUE = 0,
+  INTEGER = 1,
+  REAL = 2,
+  TEXT = 3,
+  BLOB = 4,
+}
+
+// A SQLite value: `kind` says which of the optional fields is set.
+struct Value {
+  1: required ValueKind kind,
+  2: optional i64 integer_value,
+  3: optional double real_value,
+  4: optional string text_value,
+  5: optional binary blob_value,
+}
+
+// One SQL statement with positional parameters (?, ?NNN, :name binds in order).
+struct Statement {
+  1: required string sql,
+  2: optional list<Value> params = [],
+  // When set, the branch votes NO unless the statement changed exactly this many rows.
+  3: optional i64 expect_changes,
+}
+
+// The statements a transaction runs on one participant, in order.
+struct Branch {
+  1: required string participant,
+  2: required list<Statement> statements,
+}
+
+// ---------------------------------------------------------------- errors
+
+enum ErrorCode {
+  INVALID_REQUEST = 1,       // malformed request: empty, bad parameter, ...
+  UNKNOWN_PARTICIPANT = 2,   // a branch names a participant the coordinator does not know
+  DUPLICATE_PARTICIPANT = 3, // two branches for one participant (merge them instead)
+  LIMIT_EXCEEDED = 4,        // a configured limit (size, count) was exceeded
+  OVERLOADED = 5,            // too much in flight: retry later
+  INTERNAL = 6,              // the process cannot do its job (e.g. its log failed)
+  NOT_FOUND = 7,
+}
+
+exception TxError {
+  1: required ErrorCode code,
+  2: required string message,
+}
+
+// ---------------------------------------------------------------- coordinator
+
+enum Outcome {
+  COMMITTED = 1,
+  ABORTED = 2,
+  IN_PROGRESS = 3,
+  UNKNOWN = 4,   // the coordinator has no record: long finished, or never existed
+}
+
+struct ExecuteRequest {
+  1: required list<Branch> branches,
+  // Prepare timeout in milliseconds; 0 means the coordinator's default.
+  2: optional i32 timeout_ms = 0,
+}
+
+struct BranchResult {
+  1: required string participant,
+  2: required list<i64> changes,   // rows changed by each statement
+}
+
+struct ExecuteResult {
+  1: required i64 txid,
+  2: required Outcome outcome,
+  3: optional string reason = "",       // why it aborted
+  4: optional list<BranchResult> branches = [],
+}
+
+// What a participant in doubt is told: the outcome decided for a transaction.
+enum Decision {
+  COMMIT = 1,
+  ABORT = 2,
+  IN_PROGRESS = 3,   // not decided yet: ask again later
+}
+
+struct Health {
+  1: required string role,   // "coordinator" or "participant"
+  2: required string name,
+  3: optional map<string, string> details = {},
+}
+
+service Coordinator {
+  ExecuteResult execute(1: ExecuteRequest request) throws (1: TxError error),
+  Outcome status(1: i64 txid),
+  Decision resolve(1: i64 txid, 2: string participant),
+  Health health(),
+}
+
+// ---------------------------------------------------------------- participant
+
+enum Vote {
+  YES = 1,         // prepared: the changes are logged and will be applied if the coordinator commits
+  NO = 2,          // refused: nothing was kept
+  READ_ONLY = 3,   // nothing to commit: the participant leaves the transaction
+  COMMITTED = 4,   // one-phase: committed at once (only when prepare asked for one_phase)
+}
+
+struct PrepareRequest {
+  1: required i64 txid,
+  2: required list<Statement> statements,
+  // A single-branch transaction: commit at once instead of preparing.
+  3: optional bool one_phase = false,
+}
+
+struct PrepareResult {
+  1: required Vote vote,
+  2: optional string reason = "",
+  3: optional list<i64> changes = [],   // rows changed by each statement
+}
+
+struct Row {
+  1: required list<Value> values,
+}
+
+struct QueryResult {
+  1: required list<string> columns,
+  2: required list<Row> rows,
+}
+
+service Participant {
+  PrepareResult prepare(1: PrepareRequest request) throws (1: TxError error),
+  // Commit or abort a prepared transaction. Both are idempotent: an unknown txid is acknowledged.
+  void commit(1: i64 txid) throws (1: TxError error),
+  void abort(1: i64 txid) throws (1: TxError error),
+  list<i64> list_prepared(),
+  QueryResult query(1: string sql, 2: list<Value> params) throws (1: TxError error),
+  Health health(),
+}

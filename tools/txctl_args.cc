@@ -1,0 +1,302 @@
+#include "tools/txctl_args.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <optional>
+
+namespace twopc::txctl {
+namespace {
+
+// Everything the command line said, before the per-command rules are checked.
+struct RawArgs {
+  std::optional<std::string> coordinator;
+  std::optional<std::string> participant;
+  std::vector<std::string> branches;
+  std::optional<std::string> timeout_ms;
+  bool json = false;
+  std::vector<std::string> positionals;
+};
+
+bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+// Parses a non-negative decimal integer no larger than max.
+bool ParseNonNegative(const std::string& text, int64_t max, int64_t* out) {
+  if (text.empty() || text.size() > 19) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  errno = 0;
+  const long long value = std::strtoll(text.c_str(), nullptr, 10);
+  if (errno != 0 || value > max) return false;
+  *out = value;
+  return true;
+}
+
+bool SetOnce(const std::string& name, const std::string& value, std::optional<std::string>* slot,
+             std::string* error) {
+  if (slot->has_value()) {
+    *error = name + " given twice";
+    return false;
+  }
+  *slot = value;
+  return true;
+}
+
+// Splits argv into options and positionals. Options may come before or after
+// the command; "--" ends the options.
+bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* error) {
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      raw->positionals.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    std::string name = arg;
+    std::optional<std::string> inline_value;
+    const size_t equals = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+      name = arg.substr(0, equals);
+      inline_value = arg.substr(equals + 1);
+    }
+    if (name == "--json") {
+      if (inline_value.has_value()) {
+        *error = "--json takes no value";
+        return false;
+      }
+      raw->json = true;
+      continue;
+    }
+    if (name != "--coordinator" && name != "--participant" && name != "--branch" &&
+        name != "--timeout-ms") {
+      *error = "unknown option '" + name + "'";
+      return false;
+    }
+    std::string value;
+    if (inline_value.has_value()) {
+      value = *inline_value;
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      *error = name + " needs a value";
+      return false;
+    }
+    if (name == "--branch") {
+      raw->branches.push_back(value);
+    } else if (name == "--coordinator") {
+      if (!SetOnce(name, value, &raw->coordinator, error)) return false;
+    } else if (name == "--participant") {
+      if (!SetOnce(name, value, &raw->participant, error)) return false;
+    } else if (!SetOnce(name, value, &raw->timeout_ms, error)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseAddress(const std::string& flag, const std::string& text, rpc::HostPort* out,
+                  std::string* error) {
+  std::string why;
+  if (!rpc::ParseHostPort(text, out, &why)) {
+    *error = flag + ": " + why;
+    return false;
+  }
+  if (out->port == 0) {
+    *error = flag + ": port must be 1..65535 in '" + text + "'";
+    return false;
+  }
+  return true;
+}
+
+// NAME:SQL, split at the first ':' (the SQL may contain more).
+bool AddBranch(const std::string& text, std::vector<BranchArg>* branches, std::string* error) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    *error = "--branch expects NAME:SQL, got '" + text + "'";
+    return false;
+  }
+  const std::string name = text.substr(0, colon);
+  const std::string sql = text.substr(colon + 1);
+  if (sql.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *error = "--branch " + name + ": empty SQL";
+    return false;
+  }
+  for (BranchArg& branch : *branches) {
+    if (branch.participant == name) {
+      branch.statements.push_back(sql);
+      return true;
+    }
+  }
+  branches->push_back(BranchArg{name, {sql}});
+  return true;
+}
+
+bool Refuse(const std::string& command, const std::string& what, std::string* error) {
+  *error = command + " does not take " + what;
+  return false;
+}
+
+bool BuildExec(const RawArgs& raw, Command* command, std::string* error) {
+  command->kind = CommandKind::kExec;
+  if (raw.participant) return Refuse("exec", "--participant (it talks to --coordinator)", error);
+  if (!raw.coordinator) {
+    *error = "exec needs --coordinator HOST:PORT";
+    return false;
+  }
+  if (raw.positionals.size() > 1) return Refuse("exec", "'" + raw.positionals[1] + "'", error);
+  if (raw.branches.empty()) {
+    *error = "exec needs at least one --branch NAME:SQL";
+    return false;
+  }
+  if (!ParseAddress("--coordinator", *raw.coordinator, &command->address, error)) return false;
+  for (const std::string& text : raw.branches) {
+    if (!AddBranch(text, &command->branches, error)) return false;
+  }
+  if (raw.timeout_ms) {
+    int64_t value = 0;
+    if (!ParseNonNegative(*raw.timeout_ms, INT32_MAX, &value)) {
+      *error = "--timeout-ms expects milliseconds (0.." + std::to_string(INT32_MAX) + "), got '" +
+               *raw.timeout_ms + "'";
+      return false;
+    }
+    command->timeout_ms = static_cast<int>(value);
+  }
+  command->json = raw.json;
+  return true;
+}
+
+// Options that only exec takes.
+bool RefuseExecOptions(const std::string& name, const RawArgs& raw, std::string* error) {
+  if (!raw.branches.empty()) return Refuse(name, "--branch", error);
+  if (raw.timeout_ms) return Refuse(name, "--timeout-ms", error);
+  if (raw.json) return Refuse(name, "--json", error);
+  return true;
+}
+
+bool OnePositional(const std::string& name, const std::string& what, const RawArgs& raw,
+                   std::string* out, std::string* error) {
+  if (raw.positionals.size() < 2) {
+    *error = name + " needs " + what;
+    return false;
+  }
+  if (raw.positionals.size() > 2) {
+    *error = name + " takes one " + what + " (quote it), got extra '" + raw.positionals[2] + "'";
+    return false;
+  }
+  *out = raw.positionals[1];
+  return true;
+}
+
+bool BuildStatus(const RawArgs& raw, Command* command, std::string* error) {
+  command->kind = CommandKind::kStatus;
+  if (!RefuseExecOptions("status", raw, error)) return false;
+  if (raw.participant) return Refuse("status", "--participant (it asks --coordinator)", error);
+  if (!raw.coordinator) {
+    *error = "status needs --coordinator HOST:PORT";
+    return false;
+  }
+  std::string text;
+  if (!OnePositional("status", "TXID", raw, &text, error)) return false;
+  if (!ParseNonNegative(text, INT64_MAX, &command->txid)) {
+    *error = "status: TXID must be a non-negative integer, got '" + text + "'";
+    return false;
+  }
+  return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+}
+
+bool BuildQuery(const RawArgs& raw, Command* command, std::string* error) {
+  command->kind = CommandKind::kQuery;
+  command->target = Target::kParticipant;
+  if (!RefuseExecOptions("query", raw, error)) return false;
+  if (raw.coordinator) return Refuse("query", "--coordinator (it reads --participant)", error);
+  if (!raw.participant) {
+    *error = "query needs --participant HOST:PORT";
+    return false;
+  }
+  if (!OnePositional("query", "SQL", raw, &command->sql, error)) return false;
+  return ParseAddress("--participant", *raw.participant, &command->address, error);
+}
+
+bool BuildHealth(const RawArgs& raw, Command* command, std::string* error) {
+  command->kind = CommandKind::kHealth;
+  if (!RefuseExecOptions("health", raw, error)) return false;
+  if (raw.positionals.size() > 1) return Refuse("health", "'" + raw.positionals[1] + "'", error);
+  if (raw.coordinator.has_value() == raw.participant.has_value()) {
+    *error = "health needs exactly one of --coordinator HOST:PORT or --participant HOST:PORT";
+    return false;
+  }
+  if (raw.coordinator) {
+    command->target = Target::kCoordinator;
+    return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+  }
+  command->target = Target::kParticipant;
+  return ParseAddress("--participant", *raw.participant, &command->address, error);
+}
+
+}  // namespace
+
+bool ParseCommandLine(const std::vector<std::string>& args, Command* command, std::string* error) {
+  *command = Command();
+  for (const std::string& arg : args) {
+    if (arg == "--") break;
+    if (IsHelp(arg)) return true;  // kHelp
+  }
+  if (!args.empty() && args[0] == "help") return true;
+  RawArgs raw;
+  if (!Tokenize(args, &raw, error)) return false;
+  if (raw.positionals.empty()) {
+    *error = "no command given (exec, status, query or health)";
+    return false;
+  }
+  const std::string& name = raw.positionals[0];
+  if (name == "exec") return BuildExec(raw, command, error);
+  if (name == "status") return BuildStatus(raw, command, error);
+  if (name == "query") return BuildQuery(raw, command, error);
+  if (name == "health") return BuildHealth(raw, command, error);
+  *error = "unknown command '" + name + "' (exec, status, query or health)";
+  return false;
+}
+
+std::string UsageText() {
+  return R"(txctl: client of a twopc cluster.
+
+Usage:
+  txctl --coordinator HOST:PORT exec --branch NAME:SQL [--branch NAME:SQL ...]
+                                     [--timeout-ms N] [--json]
+      Runs one transaction over the named participants. NAME:SQL splits at the
+      first ':'. Several --branch for one NAME run on it in the given order.
+      Prints "TXID COMMITTED" or "TXID ABORTED: reason" (--json: one JSON object).
+      --timeout-ms N: prepare timeout (default: the coordinator's).
+  txctl --coordinator HOST:PORT status TXID
+      Prints COMMITTED, ABORTED, IN_PROGRESS or UNKNOWN.
+  txctl --participant HOST:PORT query SQL
+      Prints the committed rows, one per line, values separated by tabs
+      (NULL as NULL, blobs as X'hex'; tab, newline, CR and backslash in text
+      as \t, \n, \r and \\).
+  txctl --coordinator HOST:PORT health
+  txctl --participant HOST:PORT health
+      Exit 0 when the service answers.
+  txctl --help
+
+Exit codes:
+  0  committed (exec), or the command succeeded
+  1  the transaction aborted
+  2  bad usage or input (including a request the coordinator refused)
+  3  service unreachable, or the outcome of the transaction is unknown
+
+Examples:
+  txctl --coordinator 127.0.0.1:7000 exec \
+      --branch 'p0:UPDATE accounts SET balance = balance - 5 WHERE id = 1' \
+      --branch 'p1:UPDATE accounts SET balance = balance + 5 WHERE id = 2'
+  txctl --coordinator 127.0.0.1:7000 status 42
+  txctl --participant 127.0.0.1:7001 query 'SELECT SUM(balance) FROM accounts'
+  txctl --participant 127.0.0.1:7001 health
+)";
+}
+
+}  // namespace twopc::txctl

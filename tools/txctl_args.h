@@ -1,0 +1,45 @@
+// Command line of txctl: turns argv into a Command, or a one-line error.
+// Pure: no I/O, so every rule is unit-testable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "thrift/rpc_util.h"
+
+namespace twopc::txctl {
+
+enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth };
+
+// Which service the command talks to.
+enum class Target { kCoordinator, kParticipant };
+
+// The statements given for one participant, in command-line order.
+struct BranchArg {
+  std::string participant;
+  std::vector<std::string> statements;
+};
+
+struct Command {
+  CommandKind kind = CommandKind::kHelp;
+  Target target = Target::kCoordinator;
+  rpc::HostPort address;
+  // exec: one entry per participant, in order of first mention.
+  std::vector<BranchArg> branches;
+  int timeout_ms = 0;  // 0: the coordinator's default
+  bool json = false;
+  // status
+  int64_t txid = 0;
+  // query
+  std::string sql;
+};
+
+// Parses the arguments after the program name. On failure returns false and
+// puts a one-line reason in *error.
+bool ParseCommandLine(const std::vector<std::string>& args, Command* command, std::string* error);
+
+// The --help text.
+std::string UsageText();
+
+}  // namespace twopc::txctl

@@ -1,0 +1,163 @@
+#include "tools/txctl_format.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace twopc::txctl {
+
+std::string OutcomeName(rpc::Outcome::type outcome) {
+  switch (outcome) {
+    case rpc::Outcome::COMMITTED:
+      return "COMMITTED";
+    case rpc::Outcome::ABORTED:
+      return "ABORTED";
+    case rpc::Outcome::IN_PROGRESS:
+      return "IN_PROGRESS";
+    case rpc::Outcome::UNKNOWN:
+      return "UNKNOWN";
+  }
+  return "UNKNOWN";
+}
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof(buffer), "\\u%04x", static_cast<unsigned char>(c));
+          out += buffer;
+        } else {
+          out += c;  // UTF-8 passes through unchanged
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+namespace {
+
+std::string FormatReal(double value) {
+  // The shortest of %.15g / %.17g that reads back as the same double.
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.15g", value);
+  if (std::strtod(buffer, nullptr) != value) {
+    std::snprintf(buffer, sizeof(buffer), "%.17g", value);
+  }
+  std::string text = buffer;
+  // Keep a real recognisable as one: 1.0, not 1.
+  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string EscapeText(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string HexBlob(const std::string& bytes) {
+  static const char kDigits[] = "0123456789ABCDEF";
+  std::string out = "X'";
+  for (const char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0xf];
+  }
+  out += '\'';
+  return out;
+}
+
+}  // namespace
+
+std::string FormatValue(const rpc::Value& value) {
+  switch (value.kind) {
+    case rpc::ValueKind::NULL_VALUE:
+      return "NULL";
+    case rpc::ValueKind::INTEGER:
+      return std::to_string(value.integer_value);
+    case rpc::ValueKind::REAL:
+      return FormatReal(value.real_value);
+    case rpc::ValueKind::TEXT:
+      return EscapeText(value.text_value);
+    case rpc::ValueKind::BLOB:
+      return HexBlob(value.blob_value);
+  }
+  return "NULL";
+}
+
+std::string FormatRow(const rpc::Row& row) {
+  std::string line;
+  for (size_t i = 0; i < row.values.size(); ++i) {
+    if (i > 0) line += '\t';
+    line += FormatValue(row.values[i]);
+  }
+  return line;
+}
+
+std::string FormatExecuteText(const rpc::ExecuteResult& result) {
+  std::string line = std::to_string(result.txid) + " " + OutcomeName(result.outcome);
+  if (result.outcome == rpc::Outcome::ABORTED) line += ": " + result.reason;
+  return line;
+}
+
+std::string FormatExecuteJson(const rpc::ExecuteResult& result) {
+  std::string out = "{\"txid\":" + std::to_string(result.txid) +
+                    ",\"outcome\":" + JsonString(OutcomeName(result.outcome)) +
+                    ",\"reason\":" + JsonString(result.reason) + ",\"branches\":[";
+  for (size_t i = 0; i < result.branches.size(); ++i) {
+    const rpc::BranchResult& branch = result.branches[i];
+    if (i > 0) out += ',';
+    out += "{\"participant\":" + JsonString(branch.participant) + ",\"changes\":[";
+    for (size_t j = 0; j < branch.changes.size(); ++j) {
+      if (j > 0) out += ',';
+      out += std::to_string(branch.changes[j]);
+    }
+    out += "]}";
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace twopc::txctl

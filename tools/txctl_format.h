@@ -1,0 +1,29 @@
+// How txctl prints results: plain text lines and JSON. Pure functions.
+#pragma once
+
+#include <string>
+
+#include "gen-cpp/twopc_types.h"
+
+namespace twopc::txctl {
+
+// "COMMITTED", "ABORTED", "IN_PROGRESS" or "UNKNOWN".
+std::string OutcomeName(rpc::Outcome::type outcome);
+
+// A JSON string literal, quotes included, with every character that needs it escaped.
+std::string JsonString(const std::string& text);
+
+// One value as a query prints it: NULL, an integer, a real, text (tab,
+// newline, CR and backslash escaped) or X'hex' for a blob.
+std::string FormatValue(const rpc::Value& value);
+
+// The values of one row, separated by tabs.
+std::string FormatRow(const rpc::Row& row);
+
+// "TXID COMMITTED" or "TXID ABORTED: reason" (other outcomes: "TXID OUTCOME").
+std::string FormatExecuteText(const rpc::ExecuteResult& result);
+
+// {"txid":..,"outcome":"..","reason":"..","branches":[{"participant":"..","changes":[..]}]}
+std::string FormatExecuteJson(const rpc::ExecuteResult& result);
+
+}  // namespace twopc::txctl

@@ -1,0 +1,197 @@
+#include "wal/log.h"
+
+#include <glog/logging.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace twopc::wal {
+
+Log::Log(const LogOptions& options, Env* env) : options_(options), env_(env) {}
+
+Log::~Log() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (file_ != nullptr) {
+    Status status = file_->Close();
+    if (!status.ok()) LOG(WARNING) << "closing write-ahead log: " << status.ToString();
+  }
+}
+
+Status Log::Open(const LogOptions& options, const RecordVisitor& visit, std::unique_ptr<Log>* out,
+                 ReadReport* report) {
+  if (options.dir.empty()) return Status::InvalidArgument("LogOptions.dir is empty");
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  TWOPC_RETURN_IF_ERROR(env->CreateDirIfMissing(options.dir));
+
+  ReadReport local;
+  if (report == nullptr) report = &local;
+  // Track where the valid records of the last segment end.
+  uint64_t end_segment = 0, end_offset = 0;
+  auto track = [&](const LogRecord& record) {
+    end_segment = record.segment;
+    end_offset = record.offset + kFrameHeaderSize + record.payload.size();
+    return visit(record);
+  };
+  TWOPC_RETURN_IF_ERROR(ReadLog(env, options.dir, track, report));
+
+  uint64_t next_segment = report->last_segment + 1;
+  if (report->torn_tail) {
+    LOG(WARNING) << "write-ahead log " << options.dir << ": torn tail in segment "
+                 << report->torn_segment << ": " << report->torn_detail;
+  }
+  if (report->torn_tail && report->torn_offset < kSegmentHeaderSize) {
+    // The segment never got a complete header, so it holds no record: recreate it.
+    next_segment = report->torn_segment;
+  } else if (report->last_segment != 0) {
+    // Cut the last segment to its valid records and sync it. Trimming keeps a torn tail
+    // from turning into mid-log corruption once a newer segment exists; syncing matters
+    // even without a tear, because a crashed writer may have left records that are only
+    // in the page cache, and the caller is about to act on what it recovered.
+    uint64_t valid_end = end_segment == report->last_segment ? end_offset : kSegmentHeaderSize;
+    if (report->torn_tail) valid_end = report->torn_offset;
+    TWOPC_RETURN_IF_ERROR(env->Truncate(SegmentPath(options.dir, report->last_segment), valid_end));
+  }
+
+  std::unique_ptr<Log> log(new Log(options, env));
+  {
+    std::lock_guard<std::mutex> lock(log->mu_);
+    TWOPC_RETURN_IF_ERROR(log->StartSegmentLocked(next_segment));
+    log->stats_ = Stats();  // count only the work done for callers
+  }
+  *out = std::move(log);
+  return Status::Ok();
+}
+
+Status Log::StartSegmentLocked(uint64_t segment) {
+  const std::string path = SegmentPath(options_.dir, segment);
+  std::unique_ptr<WritableFile> file;
+  TWOPC_RETURN_IF_ERROR(env_->NewWritableFile(path, &file));
+  Status status = file->Append(EncodeSegmentHeader(segment));
+  if (status.ok()) status = file->Sync();
+  if (status.ok()) status = env_->SyncDir(options_.dir);
+  if (!status.ok()) {
+    static_cast<void>(file->Close());  // already failing: report the first error
+    return status;
+  }
+  ++stats_.syncs;
+  file_ = std::move(file);
+  segment_ = segment;
+  return Status::Ok();
+}
+
+Status Log::RotateLocked() {
+  // The old segment must be durable before records land in the new one, so that a
+  // synced Lsn never depends on an unsynced older segment.
+  Status status = file_->Sync();
+  if (!status.ok()) return FailLocked(std::move(status));
+  ++stats_.syncs;
+  synced_lsn_ = last_lsn_;
+  sync_done_.notify_all();
+  // A concurrent Sync may still hold the old file; it is closed when released.
+  file_.reset();
+  status = StartSegmentLocked(segment_ + 1);
+  if (!status.ok()) return FailLocked(std::move(status));
+  return Status::Ok();
+}
+
+Status Log::FailLocked(Status status) {
+  if (error_.ok()) {
+    LOG(ERROR) << "write-ahead log " << options_.dir << " failed: " << status.ToString();
+    error_ = status;
+  }
+  sync_done_.notify_all();
+  return status;
+}
+
+StatusOr<Lsn> Log::Append(RecordType type, std::string_view payload) {
+  if (type == kReservedType) return Status::InvalidArgument("record type 0 is reserved");
+  if (payload.size() > kMaxRecordBytes) {
+    return Status::InvalidArgument("record of " + std::to_string(payload.size()) +
+                                   " bytes exceeds kMaxRecordBytes");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!error_.ok()) return error_;
+  const uint64_t frame_size = kFrameHeaderSize + payload.size();
+  if (file_->Size() > kSegmentHeaderSize && file_->Size() + frame_size > options_.segment_bytes) {
+    TWOPC_RETURN_IF_ERROR(RotateLocked());
+  }
+  std::string frame;
+  frame.reserve(frame_size);
+  EncodeFrame(segment_, type, payload, &frame);
+  Status status = file_->Append(frame);
+  // A partial frame may now be in the file; anything written after it would be
+  // unreadable, so the log stops here.
+  if (!status.ok()) return FailLocked(std::move(status));
+  ++stats_.appends;
+  stats_.bytes_written += frame.size();
+  return ++last_lsn_;
+}
+
+Status Log::Sync(Lsn lsn) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (lsn > last_lsn_) {
+    return Status::InvalidArgument("Sync(" + std::to_string(lsn) + ") beyond last appended Lsn " +
+                                   std::to_string(last_lsn_));
+  }
+  while (true) {
+    if (!error_.ok()) return error_;
+    if (lsn <= synced_lsn_) return Status::Ok();
+    if (!sync_running_) break;
+    sync_done_.wait(lock);
+  }
+  // This thread syncs everything written so far, for itself and for whoever waits.
+  sync_running_ = true;
+  const Lsn target = last_lsn_;
+  std::shared_ptr<WritableFile> file = file_;
+  lock.unlock();
+  Status status = file->Sync();
+  lock.lock();
+  sync_running_ = false;
+  if (!status.ok()) return FailLocked(std::move(status));
+  ++stats_.syncs;
+  synced_lsn_ = std::max(synced_lsn_, target);
+  sync_done_.notify_all();
+  return Status::Ok();
+}
+
+StatusOr<Lsn> Log::AppendAndSync(RecordType type, std::string_view payload) {
+  StatusOr<Lsn> lsn = Append(type, payload);
+  if (!lsn.ok()) return lsn;
+  TWOPC_RETURN_IF_ERROR(Sync(*lsn));
+  return lsn;
+}
+
+StatusOr<uint64_t> Log::Rotate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!error_.ok()) return error_;
+  TWOPC_RETURN_IF_ERROR(RotateLocked());
+  return segment_;
+}
+
+Status Log::RemoveSegmentsBefore(uint64_t segment) {
+  segment = std::min(segment, current_segment());
+  std::vector<uint64_t> segments;
+  TWOPC_RETURN_IF_ERROR(ListSegments(env_, options_.dir, &segments));
+  bool removed = false;
+  // Oldest first, so a crash part way leaves the log without gaps.
+  for (uint64_t old : segments) {
+    if (old >= segment) break;
+    TWOPC_RETURN_IF_ERROR(env_->DeleteFile(SegmentPath(options_.dir, old)));
+    removed = true;
+  }
+  if (!removed) return Status::Ok();
+  return env_->SyncDir(options_.dir);
+}
+
+uint64_t Log::current_segment() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return segment_;
+}
+
+Log::Stats Log::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+}  // namespace twopc::wal

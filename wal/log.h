@@ -1,0 +1,97 @@
+// The write-ahead log writer: appends framed records to numbered segment files and makes
+// them durable with group commit. It knows nothing about what the records mean.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "wal/env.h"
+#include "wal/log_format.h"
+#include "wal/log_reader.h"
+#include "wal/status.h"
+
+namespace twopc::wal {
+
+struct LogOptions {
+  std::string dir;
+  // Rotate to a new segment when the current one would grow past this. A segment always
+  // takes at least one record, however large.
+  uint64_t segment_bytes = 64ull << 20;
+  Env* env = nullptr;  // nullptr means Env::Default()
+};
+
+class Log {
+ public:
+  // Creates options.dir if missing, reads the existing log (passing every record to
+  // visit), trims a torn tail off the last segment and syncs it (so that what visit saw
+  // is durable), then starts a new segment for appending. Corruption (or an error from
+  // visit) is returned and nothing is opened. `report` may be null.
+  static Status Open(const LogOptions& options, const RecordVisitor& visit,
+                     std::unique_ptr<Log>* out, ReadReport* report = nullptr);
+
+  // Closes the current segment without syncing it.
+  ~Log();
+
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Thread-safe. Writes the record (not synced) and returns its Lsn: 1 for the first
+  // record appended through this object, then increasing by one. A failed write leaves
+  // the log failed: every later call returns that error.
+  StatusOr<Lsn> Append(RecordType type, std::string_view payload);
+
+  // Thread-safe group commit: returns once every record with an Lsn <= `lsn` is durable.
+  // Concurrent callers share fdatasync calls, and appends continue while one runs. A
+  // failed sync is sticky: the log returns that error from then on.
+  Status Sync(Lsn lsn);
+
+  StatusOr<Lsn> AppendAndSync(RecordType type, std::string_view payload);
+
+  // For checkpoints: syncs and closes the current segment, starts a new one and returns
+  // its number. Records appended afterwards go to the new segment.
+  StatusOr<uint64_t> Rotate();
+
+  // Deletes every segment numbered below `segment` (never the current one), oldest
+  // first, then syncs the directory.
+  Status RemoveSegmentsBefore(uint64_t segment);
+
+  uint64_t current_segment() const;
+
+  struct Stats {
+    uint64_t appends = 0;
+    // fdatasync calls since Open, by Sync() and by rotations (old segment + new header):
+    // appends / syncs is the group commit batch size.
+    uint64_t syncs = 0;
+    uint64_t bytes_written = 0;
+  };
+  Stats stats() const;
+
+ private:
+  Log(const LogOptions& options, Env* env);
+
+  // Creates segment `segment` with a durable header and name, and makes it current.
+  Status StartSegmentLocked(uint64_t segment);
+  Status RotateLocked();
+  // Records the first failure; the log refuses all work afterwards.
+  Status FailLocked(Status status);
+
+  const LogOptions options_;
+  Env* const env_;
+
+  mutable std::mutex mu_;
+  std::condition_variable sync_done_;
+  // Shared so that a sync running outside mu_ keeps the file alive across a rotation.
+  std::shared_ptr<WritableFile> file_;
+  uint64_t segment_ = 0;
+  Lsn last_lsn_ = 0;    // last record written
+  Lsn synced_lsn_ = 0;  // every record <= this is durable
+  bool sync_running_ = false;
+  Status error_;  // sticky
+  Stats stats_;
+};
+
+}  // namespace twopc::wal
