@@ -36,6 +36,24 @@ BranchVote FromThrift(rpc::Vote::type vote) {
   return BranchVote::kNo;
 }
 
+int64_t WallClockMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* DecisionName(rpc::Decision::type decision) {
+  switch (decision) {
+    case rpc::Decision::COMMIT:
+      return "COMMIT";
+    case rpc::Decision::ABORT:
+      return "ABORT";
+    case rpc::Decision::IN_PROGRESS:
+      break;
+  }
+  return "IN_PROGRESS";
+}
+
 int64_t MillisUntil(Clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
 }
@@ -50,7 +68,8 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       participants_(std::move(participants)),
       txids_(epoch),
       pool_(options.fanout_threads),
-      undelivered_(std::move(recovered.undelivered)) {
+      undelivered_(std::move(recovered.undelivered)),
+      committed_at_ms_(std::move(recovered.committed_at_ms)) {
   for (const auto& [txid, names] : undelivered_) {
     LOG(INFO) << "transaction " << txid << " committed before the restart; delivering it to "
               << names.size() << " participant(s) again";
@@ -207,6 +226,23 @@ void Coordinator::SendAbortsInBackground(int64_t txid, const std::vector<std::st
   }
 }
 
+std::optional<bool> Coordinator::AbortOnePhase(int64_t txid, const std::string& participant) {
+  try {
+    participants_.at(participant)
+        ->With(static_cast<int>(options_.commit_rpc_timeout.count()),
+               [&](ParticipantPool::Client& client) { client->abort(txid); });
+    return true;
+  } catch (const rpc::TxError& e) {
+    LOG(INFO) << "one-phase transaction " << txid << " committed at " << participant << ": "
+              << e.message;
+    return false;
+  } catch (const apache::thrift::TException& e) {
+    LOG(WARNING) << "one-phase transaction " << txid << " at " << participant
+                 << ": outcome unknown: " << e.what();
+    return std::nullopt;
+  }
+}
+
 void Coordinator::Finish(int64_t txid, TxnOutcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(txid);
@@ -227,6 +263,7 @@ bool Coordinator::Deliver(int64_t txid, std::vector<std::string> remaining) {
   std::lock_guard<std::mutex> lock(mu_);
   if (still.empty()) {
     undelivered_.erase(txid);
+    committed_at_ms_.erase(txid);
     Status status = log_->LogEnd(txid);
     if (!status.ok()) LOG(ERROR) << "logging END of " << txid << ": " << status.ToString();
     return true;
@@ -263,6 +300,28 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   FanOut(request.branches.size(), [&](size_t i) {
     votes[i] = SendPrepare(txid, request.branches[i], start.one_phase, deadline);
   });
+
+  if (start.one_phase && votes[0].vote == BranchVote::kFailed) {
+    // A single branch commits by itself: without its answer the outcome is
+    // unknown until an abort is acknowledged (the agent refuses to abort a
+    // branch it committed).
+    const std::optional<bool> aborted = AbortOnePhase(txid, names[0]);
+    if (!aborted) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        live_.erase(txid);
+      }
+      result.outcome = rpc::Outcome::UNKNOWN;
+      result.__set_reason("participant " + names[0] + ": " + votes[0].reason +
+                          "; the outcome of this one-phase transaction is unknown");
+      return result;
+    }
+    if (!*aborted) {
+      Finish(txid, TxnOutcome::kCommitted);
+      result.outcome = rpc::Outcome::COMMITTED;
+      return result;
+    }
+  }
 
   Actions decided;
   {
@@ -314,6 +373,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     std::lock_guard<std::mutex> lock(mu_);
     commit = live->machine.OnCommitLogged();
     undelivered_[txid] = commit.send_commit;
+    committed_at_ms_[txid] = WallClockMillis();
     delivering_.insert(txid);
   }
   const bool all_applied = Deliver(txid, commit.send_commit);
@@ -359,6 +419,90 @@ rpc::Decision::type Coordinator::Resolve(int64_t txid, const std::string& partic
   }
   // Presumed abort: no COMMIT record and not live means it never committed.
   return rpc::Decision::ABORT;
+}
+
+std::vector<rpc::InDoubtTransaction> Coordinator::InDoubt() {
+  std::map<int64_t, rpc::InDoubtTransaction> found;
+  const int64_t now_ms = WallClockMillis();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [txid, names] : undelivered_) {
+      rpc::InDoubtTransaction& t = found[txid];
+      t.txid = txid;
+      t.state = "UNDELIVERED_COMMIT";
+      auto at = committed_at_ms_.find(txid);
+      t.age_ms = at == committed_at_ms_.end() || at->second == 0 ? 0 : now_ms - at->second;
+      t.participants = names;
+      t.__set_detail("committed; waiting for these participants to apply it");
+    }
+    const auto now = Clock::now();
+    for (const auto& [txid, live] : live_) {
+      if (found.count(txid)) continue;
+      rpc::InDoubtTransaction& t = found[txid];
+      t.txid = txid;
+      t.state = "IN_PROGRESS";
+      t.age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - live->started).count();
+      t.participants = live->machine.participants();
+    }
+  }
+  std::vector<rpc::InDoubtTransaction> out;
+  for (const auto& [name, pool] : participants_) {
+    std::vector<rpc::PreparedTransaction> prepared;
+    try {
+      pool->With(2000, [&](ParticipantPool::Client& client) { client->list_in_doubt(prepared); });
+    } catch (const std::exception& e) {
+      rpc::InDoubtTransaction t;
+      t.txid = 0;
+      t.state = "PARTICIPANT_UNREACHABLE";
+      t.age_ms = 0;
+      t.participants = {name};
+      t.__set_detail(e.what());
+      out.push_back(std::move(t));
+      continue;
+    }
+    for (const rpc::PreparedTransaction& p : prepared) {
+      auto [it, inserted] = found.try_emplace(p.txid);
+      rpc::InDoubtTransaction& t = it->second;
+      if (inserted) {
+        t.txid = p.txid;
+        t.state = "PREPARED";
+        t.age_ms = p.age_ms;
+        t.__set_detail(p.recovered ? "recovered at restart; waiting for the outcome"
+                                   : "waiting for the outcome");
+      }
+      if (std::find(t.participants.begin(), t.participants.end(), name) == t.participants.end()) {
+        if (t.state == "PREPARED") t.participants.push_back(name);
+      }
+      t.age_ms = std::max(t.age_ms, p.age_ms);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Mismatch& m : mismatches_) {
+      rpc::InDoubtTransaction t;
+      t.txid = m.txid;
+      t.state = "HEURISTIC_MISMATCH";
+      t.age_ms = now_ms - m.reported_at_ms;
+      t.participants = {m.participant};
+      t.__set_detail(std::string("an operator forced ") + DecisionName(m.heuristic) +
+                     " at this participant; the coordinator decided otherwise");
+      out.push_back(std::move(t));
+    }
+  }
+  for (auto& [txid, t] : found) out.push_back(std::move(t));
+  return out;
+}
+
+void Coordinator::ReportHeuristicMismatch(int64_t txid, const std::string& participant,
+                                          rpc::Decision::type heuristic) {
+  LOG(ERROR) << "HEURISTIC MISMATCH: transaction " << txid << " was forced to "
+             << DecisionName(heuristic) << " at participant " << participant
+             << ", which disagrees with the coordinator's decision";
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Mismatch& m : mismatches_) {
+    if (m.txid == txid && m.participant == participant) return;
+  }
+  mismatches_.push_back(Mismatch{txid, participant, heuristic, WallClockMillis()});
 }
 
 void Coordinator::RedeliveryLoop() {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -54,6 +55,12 @@ class Coordinator {
   // The answer to a participant in doubt. Never ABORT while txid may commit.
   rpc::Decision::type Resolve(int64_t txid, const std::string& participant);
 
+  // Everything unresolved now: undelivered commits, live transactions, what
+  // each participant holds prepared, and reported heuristic mismatches.
+  std::vector<rpc::InDoubtTransaction> InDoubt();
+  void ReportHeuristicMismatch(int64_t txid, const std::string& participant,
+                               rpc::Decision::type heuristic);
+
   std::vector<std::string> participant_names() const;
   size_t undelivered() const;
 
@@ -61,6 +68,13 @@ class Coordinator {
   struct Live {
     explicit Live(std::vector<std::string> names) : machine(std::move(names)) {}
     TransactionMachine machine;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  };
+  struct Mismatch {
+    int64_t txid;
+    std::string participant;
+    rpc::Decision::type heuristic;
+    int64_t reported_at_ms;
   };
   struct VoteResult {
     BranchVote vote = BranchVote::kFailed;
@@ -72,6 +86,9 @@ class Coordinator {
   VoteResult SendPrepare(int64_t txid, const rpc::Branch& branch, bool one_phase,
                          std::chrono::steady_clock::time_point deadline);
   bool SendCommit(int64_t txid, const std::string& participant);
+  // Aborts an unanswered one-phase branch: true aborted, false it had
+  // committed, nullopt unknown (unreachable).
+  std::optional<bool> AbortOnePhase(int64_t txid, const std::string& participant);
   void SendAbortsInBackground(int64_t txid, const std::vector<std::string>& participants);
   // Runs task(i) for i in [0, n) in parallel (the last one on this thread).
   void FanOut(size_t n, const std::function<void(size_t)>& task);
@@ -90,7 +107,9 @@ class Coordinator {
   std::map<int64_t, std::shared_ptr<Live>> live_;
   // Committed transactions not yet acknowledged by every participant.
   std::map<int64_t, std::vector<std::string>> undelivered_;
-  std::set<int64_t> delivering_;  // being delivered by an Execute right now
+  std::map<int64_t, int64_t> committed_at_ms_;  // wall clock of each undelivered COMMIT
+  std::set<int64_t> delivering_;                // being delivered by an Execute right now
+  std::vector<Mismatch> mismatches_;
   RecentOutcomes recent_{1 << 20};
   bool stopping_ = false;
   std::condition_variable stop_cv_;

@@ -49,6 +49,36 @@ StatusOr<CommitRecord> DecodeCommit(std::string_view payload) {
   return record;
 }
 
+std::string EncodeCheckpoint(const CheckpointRecord& record) {
+  std::string out;
+  wal::PutFixed64(&out, record.epoch);
+  wal::PutVarint64(&out, record.undelivered.size());
+  for (const CommitRecord& commit : record.undelivered) {
+    wal::PutLengthPrefixed(&out, EncodeCommit(commit));
+  }
+  return out;
+}
+
+StatusOr<CheckpointRecord> DecodeCheckpoint(std::string_view payload) {
+  wal::Decoder decoder(payload);
+  CheckpointRecord record;
+  uint64_t count = 0;
+  if (!decoder.GetFixed64(&record.epoch) || !decoder.GetVarint64(&count) ||
+      count > payload.size()) {
+    return Status::Corruption("malformed CHECKPOINT record");
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view encoded;
+    if (!decoder.GetLengthPrefixed(&encoded))
+      return Status::Corruption("malformed CHECKPOINT record");
+    StatusOr<CommitRecord> commit = DecodeCommit(encoded);
+    if (!commit.ok()) return commit.status();
+    record.undelivered.push_back(std::move(*commit));
+  }
+  if (!decoder.done()) return Status::Corruption("malformed CHECKPOINT record");
+  return record;
+}
+
 std::string EncodeEnd(int64_t txid) {
   std::string out;
   wal::PutFixed64(&out, static_cast<uint64_t>(txid));

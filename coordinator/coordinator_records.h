@@ -14,6 +14,9 @@ enum class RecordType : uint8_t {
   kEpoch = 1,   // a coordinator start: txids of this epoch are new
   kCommit = 2,  // txid and the participants that must apply it
   kEnd = 3,     // every participant acknowledged txid's commit
+  // First record of a segment after truncation: the epoch and every COMMIT
+  // without END at that moment, so older segments can be deleted.
+  kCheckpoint = 4,
 };
 
 struct CommitRecord {
@@ -27,6 +30,14 @@ StatusOr<uint64_t> DecodeEpoch(std::string_view payload);
 
 std::string EncodeCommit(const CommitRecord& record);
 StatusOr<CommitRecord> DecodeCommit(std::string_view payload);
+
+struct CheckpointRecord {
+  uint64_t epoch = 0;
+  std::vector<CommitRecord> undelivered;
+};
+
+std::string EncodeCheckpoint(const CheckpointRecord& record);
+StatusOr<CheckpointRecord> DecodeCheckpoint(std::string_view payload);
 
 std::string EncodeEnd(int64_t txid);
 StatusOr<int64_t> DecodeEnd(std::string_view payload);

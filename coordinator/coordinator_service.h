@@ -20,6 +20,13 @@ class CoordinatorService : public rpc::CoordinatorIf {
   rpc::Decision::type resolve(int64_t txid, const std::string& participant) override {
     return coordinator_->Resolve(txid, participant);
   }
+  void in_doubt(std::vector<rpc::InDoubtTransaction>& result) override {
+    result = coordinator_->InDoubt();
+  }
+  void report_heuristic_mismatch(int64_t txid, const std::string& participant,
+                                 rpc::Decision::type heuristic) override {
+    coordinator_->ReportHeuristicMismatch(txid, participant, heuristic);
+  }
   void health(rpc::Health& health) override;
 
  private:

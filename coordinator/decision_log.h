@@ -17,6 +17,7 @@ namespace twopc::coordinator {
 struct RecoveredDecisions {
   uint64_t last_epoch = 0;
   std::map<int64_t, std::vector<std::string>> undelivered;  // txid -> participants
+  std::map<int64_t, int64_t> committed_at_ms;               // txid -> wall clock of COMMIT
 };
 
 class DecisionLog {

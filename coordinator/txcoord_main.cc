@@ -20,6 +20,8 @@ DEFINE_int32(prepare_timeout_ms, 5000,
              "default time to wait for every vote; a transaction may ask for another");
 DEFINE_int32(commit_timeout_ms, 5000, "time to wait for one participant to acknowledge a commit");
 DEFINE_int32(fanout_threads, 64, "threads sending prepare/commit/abort to participants");
+DEFINE_uint64(wal_checkpoint_bytes, 32 << 20,
+              "checkpoint and truncate the decision log after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
 
 // --participant may be repeated, which gflags cannot express: collected by hand.
@@ -100,7 +102,8 @@ int main(int argc, char** argv) {
   log_options.dir = FLAGS_wal_dir;
   twopc::coordinator::RecoveredDecisions recovered;
   std::unique_ptr<twopc::coordinator::WalDecisionLog> log;
-  twopc::Status status = twopc::coordinator::WalDecisionLog::Open(log_options, &recovered, &log);
+  twopc::Status status = twopc::coordinator::WalDecisionLog::Open(log_options, &recovered, &log,
+                                                                  FLAGS_wal_checkpoint_bytes);
   if (!status.ok()) return Fail("decision log " + FLAGS_wal_dir + ": " + status.ToString());
   twopc::StatusOr<uint64_t> epoch = log->BeginEpoch();
   if (!epoch.ok()) return Fail("decision log " + FLAGS_wal_dir + ": " + epoch.status().ToString());

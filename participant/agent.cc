@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include "participant/changeset_keys.h"
+#include "participant/participant_log_replay.h"
 #include "participant/participant_records.h"
 #include "wal/fail_point.h"
 
@@ -35,36 +36,38 @@ Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wa
 
 Status Agent::Open(const AgentOptions& options, SqliteStore* store,
                    const wal::LogOptions& log_options, std::unique_ptr<Agent>* out) {
-  std::map<int64_t, std::string> unresolved;  // txid -> changeset
-  auto visit = [&unresolved](const wal::LogRecord& record) -> Status {
-    switch (static_cast<RecordType>(record.type)) {
-      case RecordType::kPrepared: {
-        StatusOr<PreparedRecord> prepared = DecodePrepared(record.payload);
-        if (!prepared.ok()) return prepared.status();
-        unresolved[prepared->txid] = std::move(prepared->changeset);
-        return Status::Ok();
-      }
-      case RecordType::kCommitted:
-      case RecordType::kAborted: {
-        StatusOr<std::vector<int64_t>> txids = DecodeTxids(record.payload);
-        if (!txids.ok()) return txids.status();
-        for (int64_t txid : *txids) unresolved.erase(txid);
-        return Status::Ok();
-      }
-    }
-    return Status::Corruption("unknown participant record type " + std::to_string(record.type));
+  ParticipantLogState state;
+  auto visit = [&state](const wal::LogRecord& record) {
+    return ReplayParticipantRecord(record, &state);
   };
   std::unique_ptr<wal::Log> log;
   TWOPC_RETURN_IF_ERROR(wal::Log::Open(log_options, visit, &log));
   std::unique_ptr<Agent> agent(new Agent(options, store, std::move(log)));
-  TWOPC_RETURN_IF_ERROR(agent->Recover(std::move(unresolved)));
+  TWOPC_RETURN_IF_ERROR(agent->Recover(std::move(state)));
+  // Start from a checkpoint, so that what this restart replayed is not replayed again.
+  TWOPC_RETURN_IF_ERROR(agent->Checkpoint());
   *out = std::move(agent);
   return Status::Ok();
 }
 
-Status Agent::Recover(std::map<int64_t, std::string> unresolved) {
+Status Agent::Recover(ParticipantLogState state) {
+  for (const auto& [txid, heuristic] : state.heuristics) {
+    heuristics_[txid] = heuristic;
+    if (heuristic.outcome == HeuristicOutcome::kCommit) {
+      table_.OnCommitted(txid);
+    } else {
+      table_.OnAborted(txid);
+    }
+    LOG(WARNING) << TxidText(txid) << " was forced to "
+                 << (heuristic.outcome == HeuristicOutcome::kCommit ? "COMMIT" : "ABORT")
+                 << " by an operator; it will be checked against the coordinator's decision";
+  }
+  std::map<int64_t, PreparedRecord>& unresolved = state.unresolved;
   std::vector<int64_t> committed;
-  for (auto& [txid, changeset] : unresolved) {
+  std::map<int64_t, int64_t> prepared_at_ms;
+  for (auto& [txid, record] : unresolved) {
+    std::string& changeset = record.changeset;
+    prepared_at_ms[txid] = record.prepared_at_ms;
     StatusOr<bool> applied = store_->IsApplied(txid);
     if (!applied.ok()) return applied.status();
     if (*applied) {
@@ -80,7 +83,7 @@ Status Agent::Recover(std::map<int64_t, std::string> unresolved) {
                                 " are both prepared on the same row");
     }
     table_.OnRecoveredPrepared(txid);
-    prepared_[txid] = Prepared{std::move(changeset), Clock::now(), true};
+    prepared_[txid] = Prepared{std::move(changeset), Clock::now(), prepared_at_ms[txid], true};
     LOG(WARNING) << TxidText(txid) << " is in doubt after restart; its rows stay locked until "
                  << "the coordinator gives its outcome";
   }
@@ -93,8 +96,55 @@ Status Agent::Recover(std::map<int64_t, std::string> unresolved) {
 void Agent::LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids) {
   // Not forced: the bookkeeping table says what is committed, and an abort
   // that is forgotten is presumed again by the coordinator.
-  StatusOr<wal::Lsn> lsn = log_->Append(type, EncodeTxids(txids));
-  if (!lsn.ok()) LOG(ERROR) << "logging an outcome failed: " << lsn.status().ToString();
+  {
+    std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
+    StatusOr<wal::Lsn> lsn = log_->Append(type, EncodeTxids(txids));
+    if (!lsn.ok()) LOG(ERROR) << "logging an outcome failed: " << lsn.status().ToString();
+  }
+  MaybeCheckpoint();
+}
+
+void Agent::MaybeCheckpoint() {
+  if (log_->stats().bytes_written - bytes_at_checkpoint_.load() < options_.checkpoint_bytes) return;
+  if (checkpointing_.exchange(true)) return;  // another thread is at it
+  Status status = Checkpoint();
+  if (!status.ok()) LOG(ERROR) << "checkpoint failed: " << status.ToString();
+  checkpointing_.store(false);
+}
+
+Status Agent::Checkpoint() {
+  StatusOr<uint64_t> segment = Status::Ok();
+  StatusOr<wal::Lsn> lsn = Status::Ok();
+  {
+    std::unique_lock<std::shared_mutex> exclusive(checkpoint_mu_);
+    segment = log_->Rotate();
+    if (!segment.ok()) return segment.status();
+    CheckpointRecord snapshot;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& [txid, prepared] : prepared_) {
+        snapshot.prepared.push_back(PreparedRecord{txid, prepared.prepared_at_ms,
+                                                   options_.coordinator, prepared.changeset});
+      }
+      for (const auto& [txid, heuristic] : heuristics_) snapshot.heuristics.push_back(heuristic);
+    }
+    lsn = log_->Append(TypeOf(RecordType::kCheckpoint), EncodeCheckpoint(snapshot));
+    if (!lsn.ok()) return lsn.status();
+    bytes_at_checkpoint_.store(log_->stats().bytes_written);
+  }
+  TWOPC_RETURN_IF_ERROR(log_->Sync(*lsn));
+  TWOPC_RETURN_IF_ERROR(log_->RemoveSegmentsBefore(*segment));
+  // Bookkeeping rows are needed only while a PREPARED of theirs may be
+  // replayed. Rows applied before the previous checkpoint cannot be: their
+  // records were in segments deleted now, and they are not in this snapshot.
+  const int64_t now_s = WallClockMillis() / 1000;
+  if (previous_checkpoint_s_ > 0) {
+    Status pruned = store_->PruneApplied(previous_checkpoint_s_ - 1);
+    if (!pruned.ok()) LOG(WARNING) << "pruning the bookkeeping table: " << pruned.ToString();
+  }
+  previous_checkpoint_s_ = now_s;
+  ++checkpoints_;
+  return Status::Ok();
 }
 
 Status Agent::Healthy() {
@@ -122,13 +172,20 @@ Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements,
     StatusOr<std::vector<std::string>> keys = ChangesetKeys(done.changeset);
     if (!keys.ok()) return keys.status();
     std::lock_guard<std::mutex> lock(mu_);
+    TxnState state;
+    if (table_.Find(txid, &state) && state == TxnState::kAborted) {
+      return Status::Aborted(TxidText(txid) + " was aborted while it was being prepared");
+    }
     // Locked while the writer is still held: no commit can slip in between
     // reading these rows and owning them.
     if (auto holder = locks_.TryLockAll(txid, *keys)) {
       *conflict = holder;
       return Status::Busy("row locked by " + TxidText(*holder));
     }
-    return one_phase ? SqliteStore::Finish::kCommit : SqliteStore::Finish::kRollback;
+    if (!one_phase) return SqliteStore::Finish::kRollback;
+    // From here an abort is refused: the SQLite commit is about to happen.
+    table_.OnOnePhaseCommitting(txid);
+    return SqliteStore::Finish::kCommit;
   };
   return store_->RunBranch(txid, statements, decide, run);
 }
@@ -168,11 +225,8 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
     if (!conflict) break;
     // Wait for the holder to finish, then run again on the new committed state.
     std::unique_lock<std::mutex> lock(mu_);
-    const bool released = released_cv_.wait_until(lock, deadline, [&] {
-      TxnState state;
-      return !table_.Find(*conflict, &state) ||
-             (state != TxnState::kPrepared && state != TxnState::kCommitting);
-    });
+    const bool released =
+        released_cv_.wait_until(lock, deadline, [&] { return !locks_.Holds(*conflict); });
     if (!released) {
       lock.unlock();
       return Refuse(txid, "lock conflict: a row is held by prepared " + TxidText(*conflict));
@@ -200,26 +254,39 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
 
   // The vote may leave only once PREPARED is on disk.
   TWOPC_FAIL_POINT("participant_before_prepared_sync");
-  StatusOr<wal::Lsn> lsn = log_->AppendAndSync(
-      TypeOf(RecordType::kPrepared),
-      EncodePrepared(PreparedRecord{txid, WallClockMillis(), options_.coordinator, run.changeset}));
-  if (!lsn.ok()) {
+  const int64_t prepared_at_ms = WallClockMillis();
+  StatusOr<wal::Lsn> lsn = Status::Ok();
+  {
+    // Appended and remembered under the checkpoint lock, so that a checkpoint
+    // either carries this PREPARED or keeps the segment holding it.
+    std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
+    lsn = log_->Append(
+        TypeOf(RecordType::kPrepared),
+        EncodePrepared(PreparedRecord{txid, prepared_at_ms, options_.coordinator, run.changeset}));
+    if (lsn.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      prepared_[txid] = Prepared{std::move(run.changeset), Clock::now(), prepared_at_ms, false};
+    }
+  }
+  Status synced = lsn.ok() ? log_->Sync(*lsn) : lsn.status();
+  if (!synced.ok()) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (log_error_.ok()) log_error_ = lsn.status();
+      prepared_.erase(txid);
+      if (log_error_.ok()) log_error_ = synced;
     }
-    LOG(ERROR) << "cannot log PREPARED: " << lsn.status().ToString();
-    return Refuse(txid, "participant cannot log: " + lsn.status().ToString());
+    LOG(ERROR) << "cannot log PREPARED: " << synced.ToString();
+    return Refuse(txid, "participant cannot log: " + synced.ToString());
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!table_.OnPrepared(txid)) {
+      prepared_.erase(txid);
       locks_.ReleaseAll(txid);
       released_cv_.notify_all();
       reply.vote = Vote::kNo;
       reply.reason = TxidText(txid) + " was aborted while it was being prepared";
     } else {
-      prepared_[txid] = Prepared{std::move(run.changeset), Clock::now(), false};
       reply.vote = Vote::kYes;
     }
   }
@@ -235,6 +302,10 @@ Status Agent::Commit(int64_t txid) {
   const std::string* changeset = nullptr;
   {
     std::unique_lock<std::mutex> lock(mu_);
+    if (auto h = heuristics_.find(txid);
+        h != heuristics_.end() && h->second.outcome == HeuristicOutcome::kAbort) {
+      return Status::Aborted(TxidText(txid) + " was forced to ABORT here by an operator");
+    }
     switch (table_.OnCommitRequest(txid)) {
       case TransactionTable::CommitAction::kAcknowledge:
         return Status::Ok();
@@ -273,6 +344,10 @@ Status Agent::Commit(int64_t txid) {
 Status Agent::Abort(int64_t txid) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (auto h = heuristics_.find(txid);
+        h != heuristics_.end() && h->second.outcome == HeuristicOutcome::kCommit) {
+      return Status::Aborted(TxidText(txid) + " was forced to COMMIT here by an operator");
+    }
     switch (table_.OnAbortRequest(txid)) {
       case TransactionTable::AbortAction::kRelease:
         locks_.ReleaseAll(txid);
@@ -290,6 +365,28 @@ Status Agent::Abort(int64_t txid) {
   return Status::Ok();
 }
 
+std::optional<HeuristicOutcome> Agent::HeuristicOutcomeOf(int64_t txid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = heuristics_.find(txid);
+  if (it == heuristics_.end()) return std::nullopt;
+  return it->second.outcome;
+}
+
+std::vector<HeuristicRecord> Agent::UncheckedHeuristics() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<HeuristicRecord> out;
+  for (const auto& [txid, heuristic] : heuristics_) out.push_back(heuristic);
+  return out;
+}
+
+void Agent::MarkHeuristicChecked(int64_t txid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (heuristics_.erase(txid) == 0) return;
+  }
+  LogOutcome(TypeOf(RecordType::kHeuristicChecked), {txid});
+}
+
 std::vector<int64_t> Agent::ListPrepared() {
   std::lock_guard<std::mutex> lock(mu_);
   return table_.Prepared();
@@ -300,7 +397,8 @@ std::vector<Agent::PreparedInfo> Agent::PreparedTransactions() {
   std::vector<PreparedInfo> out;
   const Clock::time_point now = Clock::now();
   for (const auto& [txid, prepared] : prepared_) {
-    out.push_back(PreparedInfo{txid, now - prepared.since, prepared.recovered});
+    out.push_back(
+        PreparedInfo{txid, now - prepared.since, prepared.prepared_at_ms, prepared.recovered});
   }
   return out;
 }

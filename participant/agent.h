@@ -9,6 +9,7 @@
 // again against the new committed state, or is refused.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -16,11 +17,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "participant/commit_batcher.h"
 #include "participant/lock_table.h"
+#include "participant/participant_log_replay.h"
+#include "participant/participant_records.h"
 #include "participant/sql_value.h"
 #include "participant/sqlite_store.h"
 #include "participant/transaction_table.h"
@@ -40,6 +44,8 @@ struct AgentOptions {
   std::string name;
   std::string coordinator;  // recorded in PREPARED: whom to ask after a crash
   std::chrono::milliseconds lock_wait{1000};
+  // Checkpoint (and truncate the WAL) once this much was appended since the last one.
+  uint64_t checkpoint_bytes = 32 << 20;
 };
 
 class Agent {
@@ -59,12 +65,24 @@ class Agent {
 
   std::vector<int64_t> ListPrepared();
 
+  // Heuristic decisions an operator forced with txrecover while the agent was
+  // stopped. Each is checked once against the coordinator's decision.
+  std::optional<HeuristicOutcome> HeuristicOutcomeOf(int64_t txid);
+  std::vector<HeuristicRecord> UncheckedHeuristics();
+  void MarkHeuristicChecked(int64_t txid);
+
   struct PreparedInfo {
     int64_t txid;
-    std::chrono::steady_clock::duration age;
-    bool recovered;  // found in the log at restart
+    std::chrono::steady_clock::duration age;  // in this process
+    int64_t prepared_at_ms;                   // wall clock, as logged
+    bool recovered;                           // found in the log at restart
   };
   std::vector<PreparedInfo> PreparedTransactions();
+
+  // Writes the prepared transactions to a new WAL segment, deletes the older
+  // segments and prunes the bookkeeping table.
+  Status Checkpoint();
+  uint64_t checkpoints() const { return checkpoints_; }
 
   // Not OK once the WAL failed: the agent then refuses to prepare.
   Status Healthy();
@@ -75,11 +93,13 @@ class Agent {
   struct Prepared {
     std::string changeset;
     std::chrono::steady_clock::time_point since;
+    int64_t prepared_at_ms = 0;  // wall clock, as logged
     bool recovered = false;
   };
 
   Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wal::Log> log);
-  Status Recover(std::map<int64_t, std::string> unresolved);
+  Status Recover(ParticipantLogState state);
+  void MaybeCheckpoint();
   // Runs the branch once; sets *conflict when a row it wrote is locked.
   Status RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
                  SqliteStore::BranchRun* run, std::optional<int64_t>* conflict);
@@ -90,12 +110,20 @@ class Agent {
   SqliteStore* store_;
   std::unique_ptr<wal::Log> log_;
   CommitBatcher batcher_;
+  // Appends hold it shared; a checkpoint holds it exclusively, so that its
+  // snapshot of prepared_ and the segment boundary agree.
+  std::shared_mutex checkpoint_mu_;
+  std::atomic<uint64_t> bytes_at_checkpoint_{0};
+  std::atomic<bool> checkpointing_{false};
+  std::atomic<uint64_t> checkpoints_{0};
+  int64_t previous_checkpoint_s_ = 0;  // only the checkpointing thread touches it
 
   std::mutex mu_;                        // guards everything below
   std::condition_variable released_cv_;  // a transaction finished: locks released
   TransactionTable table_;
   LockTable locks_;
   std::map<int64_t, Prepared> prepared_;
+  std::map<int64_t, HeuristicRecord> heuristics_;
   Status log_error_;  // sticky: once the WAL failed, nothing more is prepared
 };
 

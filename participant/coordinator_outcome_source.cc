@@ -26,4 +26,20 @@ StatusOr<Decision> CoordinatorOutcomeSource::Resolve(int64_t txid) {
   }
 }
 
+Status CoordinatorOutcomeSource::ReportMismatch(int64_t txid, Decision heuristic) {
+  std::lock_guard<std::mutex> lock(mu_);
+  try {
+    if (!client_) {
+      client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000);
+    }
+    client_->EnsureOpen();
+    (*client_)->report_heuristic_mismatch(
+        txid, name_, heuristic == Decision::kCommit ? rpc::Decision::COMMIT : rpc::Decision::ABORT);
+    return Status::Ok();
+  } catch (const apache::thrift::TException& e) {
+    client_.reset();
+    return Status::IoError("coordinator " + coordinator_.ToString() + ": " + e.what());
+  }
+}
+
 }  // namespace twopc::participant

@@ -16,6 +16,7 @@ class CoordinatorOutcomeSource : public OutcomeSource {
   CoordinatorOutcomeSource(const rpc::HostPort& coordinator, std::string participant_name)
       : coordinator_(coordinator), name_(std::move(participant_name)) {}
   StatusOr<Decision> Resolve(int64_t txid) override;
+  Status ReportMismatch(int64_t txid, Decision heuristic) override;
 
  private:
   const rpc::HostPort coordinator_;

@@ -17,6 +17,11 @@ class LockTable {
   std::optional<int64_t> TryLockAll(int64_t txid, const std::vector<std::string>& keys);
   // The holder of a key, if any.
   std::optional<int64_t> HolderOf(const std::string& key) const;
+  // Whether txid holds any key.
+  bool Holds(int64_t txid) const {
+    auto it = keys_of_.find(txid);
+    return it != keys_of_.end() && !it->second.empty();
+  }
   // Releases every key txid holds.
   void ReleaseAll(int64_t txid);
   size_t locked_keys() const { return holder_.size(); }

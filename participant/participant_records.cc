@@ -22,8 +22,8 @@ StatusOr<PreparedRecord> DecodePrepared(std::string_view payload) {
   std::string_view coordinator;
   std::string_view changeset;
   if (!decoder.GetFixed64(&txid) || !decoder.GetFixed64(&prepared_at_ms) ||
-      !decoder.GetLengthPrefixed(&coordinator) ||
-      !decoder.GetLengthPrefixed(&changeset) || !decoder.done()) {
+      !decoder.GetLengthPrefixed(&coordinator) || !decoder.GetLengthPrefixed(&changeset) ||
+      !decoder.done()) {
     return Status::Corruption("malformed PREPARED record");
   }
   record.txid = static_cast<int64_t>(txid);
@@ -31,6 +31,62 @@ StatusOr<PreparedRecord> DecodePrepared(std::string_view payload) {
   record.coordinator.assign(coordinator);
   record.changeset.assign(changeset);
   return record;
+}
+
+std::string EncodeHeuristic(const HeuristicRecord& record) {
+  std::string out;
+  wal::PutFixed64(&out, static_cast<uint64_t>(record.txid));
+  out.push_back(static_cast<char>(record.outcome));
+  wal::PutFixed64(&out, static_cast<uint64_t>(record.decided_at_ms));
+  return out;
+}
+
+StatusOr<HeuristicRecord> DecodeHeuristic(std::string_view payload) {
+  if (payload.size() != 17) return Status::Corruption("malformed HEURISTIC record");
+  const uint8_t outcome = static_cast<uint8_t>(payload[8]);
+  if (outcome != static_cast<uint8_t>(HeuristicOutcome::kCommit) &&
+      outcome != static_cast<uint8_t>(HeuristicOutcome::kAbort)) {
+    return Status::Corruption("malformed HEURISTIC record");
+  }
+  return HeuristicRecord{static_cast<int64_t>(wal::DecodeFixed64(payload.data())),
+                         static_cast<HeuristicOutcome>(outcome),
+                         static_cast<int64_t>(wal::DecodeFixed64(payload.data() + 9))};
+}
+
+std::string EncodeCheckpoint(const CheckpointRecord& record) {
+  std::string out;
+  wal::PutVarint64(&out, record.prepared.size());
+  for (const PreparedRecord& p : record.prepared) wal::PutLengthPrefixed(&out, EncodePrepared(p));
+  wal::PutVarint64(&out, record.heuristics.size());
+  for (const HeuristicRecord& h : record.heuristics) {
+    wal::PutLengthPrefixed(&out, EncodeHeuristic(h));
+  }
+  return out;
+}
+
+StatusOr<CheckpointRecord> DecodeCheckpoint(std::string_view payload) {
+  const Status bad = Status::Corruption("malformed CHECKPOINT record");
+  wal::Decoder decoder(payload);
+  CheckpointRecord out;
+  uint64_t count = 0;
+  if (!decoder.GetVarint64(&count) || count > payload.size()) return bad;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view encoded;
+    if (!decoder.GetLengthPrefixed(&encoded)) return bad;
+    StatusOr<PreparedRecord> record = DecodePrepared(encoded);
+    if (!record.ok()) return record.status();
+    out.prepared.push_back(std::move(*record));
+  }
+  if (!decoder.GetVarint64(&count) || count > payload.size()) return bad;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view encoded;
+    if (!decoder.GetLengthPrefixed(&encoded)) return bad;
+    StatusOr<HeuristicRecord> record = DecodeHeuristic(encoded);
+    if (!record.ok()) return record.status();
+    out.heuristics.push_back(*record);
+  }
+  if (!decoder.done()) return bad;
+  return out;
 }
 
 std::string EncodeTxids(const std::vector<int64_t>& txids) {

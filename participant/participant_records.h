@@ -15,6 +15,22 @@ enum class RecordType : uint8_t {
   kPrepared = 1,   // txid, time, coordinator address, changeset
   kCommitted = 2,  // txids whose changes are in the database
   kAborted = 3,    // txid released without applying
+  // First record of a segment after truncation: every transaction prepared at
+  // that moment and every heuristic decision not yet checked against the
+  // coordinator, so older segments can be deleted.
+  kCheckpoint = 4,
+  // An operator forced txid's outcome with txrecover (the coordinator's log was lost).
+  kHeuristic = 5,
+  // The heuristic decision was checked against the coordinator's (and reported if they differ).
+  kHeuristicChecked = 6,
+};
+
+enum class HeuristicOutcome : uint8_t { kCommit = 1, kAbort = 2 };
+
+struct HeuristicRecord {
+  int64_t txid = 0;
+  HeuristicOutcome outcome = HeuristicOutcome::kAbort;
+  int64_t decided_at_ms = 0;
 };
 
 struct PreparedRecord {
@@ -24,8 +40,19 @@ struct PreparedRecord {
   std::string changeset;
 };
 
+struct CheckpointRecord {
+  std::vector<PreparedRecord> prepared;
+  std::vector<HeuristicRecord> heuristics;
+};
+
 std::string EncodePrepared(const PreparedRecord& record);
 StatusOr<PreparedRecord> DecodePrepared(std::string_view payload);
+
+std::string EncodeCheckpoint(const CheckpointRecord& record);
+StatusOr<CheckpointRecord> DecodeCheckpoint(std::string_view payload);
+
+std::string EncodeHeuristic(const HeuristicRecord& record);
+StatusOr<HeuristicRecord> DecodeHeuristic(std::string_view payload);
 
 std::string EncodeTxids(const std::vector<int64_t>& txids);
 StatusOr<std::vector<int64_t>> DecodeTxids(std::string_view payload);

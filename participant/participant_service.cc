@@ -97,6 +97,10 @@ void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareR
 void ParticipantService::commit(int64_t txid) {
   Status status = agent_->Commit(txid);
   if (status.ok()) return;
+  if (agent_->HeuristicOutcomeOf(txid) == HeuristicOutcome::kAbort) {
+    Throw(rpc::ErrorCode::HEURISTIC_MISMATCH,
+          "transaction " + std::to_string(txid) + " was forced to ABORT here by an operator");
+  }
   Throw(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
         status.message());
 }
@@ -104,12 +108,30 @@ void ParticipantService::commit(int64_t txid) {
 void ParticipantService::abort(int64_t txid) {
   Status status = agent_->Abort(txid);
   if (status.ok()) return;
+  if (agent_->HeuristicOutcomeOf(txid) == HeuristicOutcome::kCommit) {
+    Throw(rpc::ErrorCode::HEURISTIC_MISMATCH,
+          "transaction " + std::to_string(txid) + " was forced to COMMIT here by an operator");
+  }
   Throw(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
         status.message());
 }
 
 void ParticipantService::list_prepared(std::vector<int64_t>& txids) {
   txids = agent_->ListPrepared();
+}
+
+void ParticipantService::list_in_doubt(std::vector<rpc::PreparedTransaction>& result) {
+  for (const Agent::PreparedInfo& info : agent_->PreparedTransactions()) {
+    rpc::PreparedTransaction t;
+    t.txid = info.txid;
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    t.age_ms = info.prepared_at_ms > 0 ? now_ms - info.prepared_at_ms : 0;
+    t.recovered = info.recovered;
+    t.__set_coordinator(agent_->options().coordinator);
+    result.push_back(std::move(t));
+  }
 }
 
 void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,

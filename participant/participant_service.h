@@ -15,6 +15,7 @@ class ParticipantService : public rpc::ParticipantIf {
   void commit(int64_t txid) override;
   void abort(int64_t txid) override;
   void list_prepared(std::vector<int64_t>& txids) override;
+  void list_in_doubt(std::vector<rpc::PreparedTransaction>& result) override;
   void query(rpc::QueryResult& result, const std::string& sql,
              const std::vector<rpc::Value>& params) override;
   void health(rpc::Health& health) override;

@@ -53,6 +53,36 @@ int Resolver::RunOnce(bool* unreachable) {
   return finished;
 }
 
+int Resolver::CheckHeuristics(bool* unreachable) {
+  int checked = 0;
+  for (const HeuristicRecord& heuristic : agent_->UncheckedHeuristics()) {
+    StatusOr<Decision> decision = source_->Resolve(heuristic.txid);
+    if (!decision.ok()) {
+      *unreachable = true;
+      return checked;
+    }
+    if (*decision == Decision::kInProgress) continue;
+    const Decision forced =
+        heuristic.outcome == HeuristicOutcome::kCommit ? Decision::kCommit : Decision::kAbort;
+    if (forced != *decision) {
+      LOG(ERROR) << "HEURISTIC MISMATCH: transaction " << heuristic.txid << " was forced to "
+                 << (forced == Decision::kCommit ? "COMMIT" : "ABORT")
+                 << " here, but the coordinator decided "
+                 << (*decision == Decision::kCommit ? "COMMIT" : "ABORT");
+      if (!source_->ReportMismatch(heuristic.txid, forced).ok()) {
+        *unreachable = true;
+        return checked;
+      }
+    } else {
+      LOG(INFO) << "transaction " << heuristic.txid
+                << ": the heuristic decision agrees with the coordinator's";
+    }
+    agent_->MarkHeuristicChecked(heuristic.txid);
+    ++checked;
+  }
+  return checked;
+}
+
 void Resolver::Loop() {
   std::chrono::milliseconds wait = options_.interval;
   std::unique_lock<std::mutex> lock(mu_);
@@ -60,6 +90,7 @@ void Resolver::Loop() {
     lock.unlock();
     bool unreachable = false;
     RunOnce(&unreachable);
+    if (!unreachable) CheckHeuristics(&unreachable);
     lock.lock();
     // Back off while the coordinator is down; ask promptly once it answers.
     wait = unreachable ? std::min(wait * 2, options_.max_backoff) : options_.interval;

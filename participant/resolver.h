@@ -21,6 +21,8 @@ class OutcomeSource {
  public:
   virtual ~OutcomeSource() = default;
   virtual StatusOr<Decision> Resolve(int64_t txid) = 0;
+  // Tells the coordinator that an operator forced the other outcome here.
+  virtual Status ReportMismatch(int64_t /*txid*/, Decision /*heuristic*/) { return Status::Ok(); }
 };
 
 struct ResolverOptions {
@@ -42,6 +44,8 @@ class Resolver {
   // One pass over the prepared transactions. Returns how many were finished;
   // sets *unreachable when the coordinator could not be asked.
   int RunOnce(bool* unreachable);
+  // Checks each heuristic decision against the coordinator's; returns how many were checked.
+  int CheckHeuristics(bool* unreachable);
 
  private:
   void Loop();

@@ -173,20 +173,54 @@ Status SqliteStore::Exec(sqlite3* db, const char* sql) {
   return Status::Ok();
 }
 
-StatusOr<bool> SqliteStore::HasPrimaryKey(const std::string& table) {
-  auto cached = pk_cache_.find(table);
-  if (cached != pk_cache_.end()) return cached->second;
+StatusOr<std::string> SqliteStore::WhyNotCapturable(const std::string& table) {
+  auto cached = capture_cache_.find(table);
+  if (cached != capture_cache_.end()) return cached->second;
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(writer_, "SELECT count(*) FROM pragma_table_info(?) WHERE pk > 0", -1,
-                         &raw, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(writer_,
+                         "SELECT upper(type), \"notnull\" FROM pragma_table_info(?) WHERE pk > 0",
+                         -1, &raw, nullptr) != SQLITE_OK) {
     return Status::IoError(ErrorOf(writer_));
   }
   StmtPtr stmt(raw);
   sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
-  bool has_pk = false;
-  TWOPC_RETURN_IF_ERROR(StepAll(writer_, raw, [&] { has_pk = sqlite3_column_int(raw, 0) > 0; }));
-  pk_cache_[table] = has_pk;
-  return has_pk;
+  std::vector<std::pair<std::string, bool>> key_columns;  // type, NOT NULL
+  TWOPC_RETURN_IF_ERROR(StepAll(writer_, raw, [&] {
+    const unsigned char* type = sqlite3_column_text(raw, 0);
+    key_columns.emplace_back(type ? reinterpret_cast<const char*>(type) : "",
+                             sqlite3_column_int(raw, 1) != 0);
+  }));
+  std::string why;
+  if (key_columns.empty()) {
+    why = "table '" + table +
+          "' has no PRIMARY KEY: its changes cannot be captured for a crash-safe commit";
+  } else if (!(key_columns.size() == 1 && key_columns[0].first == "INTEGER")) {
+    // Outside INTEGER PRIMARY KEY and WITHOUT ROWID tables, SQLite lets a key
+    // column hold NULL, and the session extension skips such rows.
+    sqlite3_stmt* raw_sql = nullptr;
+    if (sqlite3_prepare_v2(writer_, "SELECT sql FROM sqlite_schema WHERE name = ?", -1, &raw_sql,
+                           nullptr) != SQLITE_OK) {
+      return Status::IoError(ErrorOf(writer_));
+    }
+    StmtPtr sql_stmt(raw_sql);
+    sqlite3_bind_text(raw_sql, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+    std::string sql;
+    TWOPC_RETURN_IF_ERROR(StepAll(writer_, raw_sql, [&] {
+      const unsigned char* text = sqlite3_column_text(raw_sql, 0);
+      if (text) sql = reinterpret_cast<const char*>(text);
+    }));
+    for (char& c : sql) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+    const bool without_rowid = sql.find("WITHOUT ROWID") != std::string::npos;
+    for (const auto& [type, not_null] : key_columns) {
+      if (!not_null && !without_rowid) {
+        why = "table '" + table +
+              "' has a PRIMARY KEY column that allows NULL: rows with a NULL key cannot be "
+              "captured for a crash-safe commit (declare the key columns NOT NULL)";
+      }
+    }
+  }
+  capture_cache_[table] = why;
+  return why;
 }
 
 Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run) {
@@ -197,13 +231,9 @@ Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, B
   }
   // Checked after the authorizer is gone: reading the schema is not client SQL.
   for (const std::string& table : auth.tables_written) {
-    StatusOr<bool> has_pk = HasPrimaryKey(table);
-    if (!has_pk.ok()) return has_pk.status();
-    if (!*has_pk) {
-      return Status::Aborted("table '" + table +
-                             "' has no PRIMARY KEY: its changes cannot be captured for a "
-                             "crash-safe commit");
-    }
+    StatusOr<std::string> why = WhyNotCapturable(table);
+    if (!why.ok()) return why.status();
+    if (!why->empty()) return Status::Aborted(*why);
   }
   return Status::Ok();
 }
@@ -363,6 +393,18 @@ Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
     return status;
   }
   return Status::Ok();
+}
+
+Status SqliteStore::PruneApplied(int64_t applied_before_unix_s) {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(writer_, "DELETE FROM _twopc_applied WHERE applied_at < ?", -1, &raw,
+                         nullptr) != SQLITE_OK) {
+    return Status::IoError(ErrorOf(writer_));
+  }
+  StmtPtr stmt(raw);
+  sqlite3_bind_int64(raw, 1, applied_before_unix_s);
+  return StepAll(writer_, raw, [] {});
 }
 
 StatusOr<bool> SqliteStore::IsApplied(int64_t txid) {

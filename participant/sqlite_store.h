@@ -63,6 +63,9 @@ class SqliteStore {
 
   StatusOr<bool> IsApplied(int64_t txid);
 
+  // Deletes the bookkeeping rows of transactions applied before this time.
+  Status PruneApplied(int64_t applied_before_unix_s);
+
   // A read of committed data on the read-only connection.
   StatusOr<QueryRows> Query(const std::string& sql, const std::vector<SqlValue>& params);
 
@@ -71,16 +74,18 @@ class SqliteStore {
  private:
   SqliteStore(std::string path, sqlite3* writer, sqlite3* reader);
   Status Exec(sqlite3* db, const char* sql);
-  StatusOr<bool> HasPrimaryKey(const std::string& table);
+  // Empty when the session extension captures every change to table;
+  // otherwise why it would not.
+  StatusOr<std::string> WhyNotCapturable(const std::string& table);
   Status RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run);
   Status RunAuthorized(const std::vector<SqlStatement>& statements, const AuthorizerState& auth,
                        BranchRun* run);
   Status RecordApplied(int64_t txid);
 
   const std::string path_;
-  std::mutex writer_mu_;  // guards writer_ and pk_cache_
+  std::mutex writer_mu_;  // guards writer_ and capture_cache_
   sqlite3* writer_;
-  std::map<std::string, bool> pk_cache_;
+  std::map<std::string, std::string> capture_cache_;
   std::mutex reader_mu_;
   sqlite3* reader_;
 };

@@ -47,6 +47,9 @@ class TransactionTable {
     kRefuseAborted,  // it was aborted: a commit now would be a protocol violation
   };
   CommitAction OnCommitRequest(int64_t txid);
+  // A one-phase branch is about to commit in SQLite: from now on an abort is
+  // refused (the caller checked it was not aborted).
+  void OnOnePhaseCommitting(int64_t txid) { states_[txid] = TxnState::kCommitting; }
   // The apply failed: back to prepared so that a retry can apply it.
   void OnApplyFailed(int64_t txid);
 

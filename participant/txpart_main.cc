@@ -25,6 +25,8 @@ DEFINE_int32(lock_wait_ms, 1000,
              "how long a branch waits for a row held by a prepared transaction");
 DEFINE_int32(in_doubt_after_ms, 2000,
              "ask the coordinator about a prepared transaction that has waited this long");
+DEFINE_uint64(wal_checkpoint_bytes, 32 << 20,
+              "checkpoint and truncate the WAL after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
 
 namespace {
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
   options.name = FLAGS_name;
   options.coordinator = coordinator.ToString();
   options.lock_wait = std::chrono::milliseconds(FLAGS_lock_wait_ms);
+  options.checkpoint_bytes = FLAGS_wal_checkpoint_bytes;
   twopc::wal::LogOptions log_options;
   log_options.dir = FLAGS_wal_dir;
   std::unique_ptr<twopc::participant::Agent> agent;

@@ -47,6 +47,7 @@ enum ErrorCode {
   OVERLOADED = 5,            // too much in flight: retry later
   INTERNAL = 6,              // the process cannot do its job (e.g. its log failed)
   NOT_FOUND = 7,
+  HEURISTIC_MISMATCH = 8,    // an operator forced the other outcome at this participant
 }
 
 exception TxError {
@@ -94,10 +95,28 @@ struct Health {
   3: optional map<string, string> details = {},
 }
 
+// A transaction that is not finished everywhere, as an operator sees it.
+struct InDoubtTransaction {
+  1: required i64 txid,
+  // UNDELIVERED_COMMIT: committed, some participant has not applied it yet.
+  // PREPARED: prepared at a participant, waiting for the outcome.
+  // IN_PROGRESS: live at the coordinator (collecting votes).
+  // HEURISTIC_MISMATCH: an operator forced an outcome at a participant that
+  //   disagrees with the coordinator's decision.
+  2: required string state,
+  3: required i64 age_ms,
+  4: required list<string> participants,
+  5: optional string detail = "",
+}
+
 service Coordinator {
   ExecuteResult execute(1: ExecuteRequest request) throws (1: TxError error),
   Outcome status(1: i64 txid),
   Decision resolve(1: i64 txid, 2: string participant),
+  // Everything unresolved right now, across the coordinator and its participants.
+  list<InDoubtTransaction> in_doubt(),
+  // A participant reports an operator's heuristic decision that disagrees with the coordinator's.
+  void report_heuristic_mismatch(1: i64 txid, 2: string participant, 3: Decision heuristic),
   Health health(),
 }
 
@@ -123,6 +142,13 @@ struct PrepareResult {
   3: optional list<i64> changes = [],   // rows changed by each statement
 }
 
+struct PreparedTransaction {
+  1: required i64 txid,
+  2: required i64 age_ms,      // since PREPARED was logged
+  3: required bool recovered,  // found in the log at restart
+  4: optional string coordinator = "",
+}
+
 struct Row {
   1: required list<Value> values,
 }
@@ -138,6 +164,7 @@ service Participant {
   void commit(1: i64 txid) throws (1: TxError error),
   void abort(1: i64 txid) throws (1: TxError error),
   list<i64> list_prepared(),
+  list<PreparedTransaction> list_in_doubt(),
   QueryResult query(1: string sql, 2: list<Value> params) throws (1: TxError error),
   Health health(),
 }

@@ -238,6 +238,20 @@ bool BuildHealth(const RawArgs& raw, Command* command, std::string* error) {
   return ParseAddress("--participant", *raw.participant, &command->address, error);
 }
 
+bool BuildInDoubt(const RawArgs& raw, Command* command, std::string* error) {
+  command->kind = CommandKind::kInDoubt;
+  if (!raw.branches.empty()) return Refuse("in-doubt", "--branch", error);
+  if (raw.timeout_ms) return Refuse("in-doubt", "--timeout-ms", error);
+  if (raw.participant) return Refuse("in-doubt", "--participant (it asks --coordinator)", error);
+  if (raw.positionals.size() > 1) return Refuse("in-doubt", "'" + raw.positionals[1] + "'", error);
+  if (!raw.coordinator) {
+    *error = "in-doubt needs --coordinator HOST:PORT";
+    return false;
+  }
+  command->json = raw.json;
+  return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+}
+
 }  // namespace
 
 bool ParseCommandLine(const std::vector<std::string>& args, Command* command, std::string* error) {
@@ -250,7 +264,7 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
   RawArgs raw;
   if (!Tokenize(args, &raw, error)) return false;
   if (raw.positionals.empty()) {
-    *error = "no command given (exec, status, query or health)";
+    *error = "no command given (exec, status, query, health or in-doubt)";
     return false;
   }
   const std::string& name = raw.positionals[0];
@@ -258,7 +272,8 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
   if (name == "status") return BuildStatus(raw, command, error);
   if (name == "query") return BuildQuery(raw, command, error);
   if (name == "health") return BuildHealth(raw, command, error);
-  *error = "unknown command '" + name + "' (exec, status, query or health)";
+  if (name == "in-doubt") return BuildInDoubt(raw, command, error);
+  *error = "unknown command '" + name + "' (exec, status, query, health or in-doubt)";
   return false;
 }
 
@@ -281,6 +296,9 @@ Usage:
   txctl --coordinator HOST:PORT health
   txctl --participant HOST:PORT health
       Exit 0 when the service answers.
+  txctl --coordinator HOST:PORT in-doubt [--json]
+      Lists what is unresolved right now, across the coordinator and its
+      participants: TXID STATE AGE participants=... detail.
   txctl --help
 
 Exit codes:

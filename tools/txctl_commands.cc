@@ -10,6 +10,7 @@
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
 #include "thrift/rpc_util.h"
+#include "tools/in_doubt_format.h"
 #include "tools/txctl_exit_codes.h"
 #include "tools/txctl_format.h"
 
@@ -97,6 +98,25 @@ int RunStatus(const Command& command, std::ostream& out, std::ostream& err) {
     err << "txctl: status failed: " << e.what() << "\n";
     return kExitUnavailable;
   }
+}
+
+int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
+  rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
+                                                kShortCallTimeoutMs);
+  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+  std::vector<rpc::InDoubtTransaction> found;
+  try {
+    client->in_doubt(found);
+  } catch (const TException& e) {
+    err << "txctl: in-doubt failed: " << e.what() << "\n";
+    return kExitUnavailable;
+  }
+  for (const rpc::InDoubtTransaction& t : found) {
+    tools::InDoubtLine line{t.txid, t.state, t.age_ms, t.participants, t.detail};
+    out << (command.json ? tools::FormatInDoubtJson(line) : tools::FormatInDoubtText(line)) << "\n";
+  }
+  if (found.empty() && !command.json) out << "nothing in doubt\n";
+  return kExitOk;
 }
 
 int RunQuery(const Command& command, std::ostream& out, std::ostream& err) {

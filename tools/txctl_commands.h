@@ -21,5 +21,6 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err);
 int RunStatus(const Command& command, std::ostream& out, std::ostream& err);
 int RunQuery(const Command& command, std::ostream& out, std::ostream& err);
 int RunHealth(const Command& command, std::ostream& out, std::ostream& err);
+int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err);
 
 }  // namespace twopc::txctl

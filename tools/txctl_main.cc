@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
       return twopc::txctl::RunQuery(command, std::cout, std::cerr);
     case CommandKind::kHealth:
       return twopc::txctl::RunHealth(command, std::cout, std::cerr);
+    case CommandKind::kInDoubt:
+      return twopc::txctl::RunInDoubt(command, std::cout, std::cerr);
   }
   return twopc::txctl::kExitBadInput;
 }

@@ -189,6 +189,20 @@ std::optional<std::vector<int64_t>> ListPrepared(const std::string& address) {
   return txids;
 }
 
+std::optional<int64_t> UndeliveredCommits(const std::string& address) {
+  rpc::Health health;
+  if (!WithClient<rpc::CoordinatorClient>(address, [&](auto& client) { client->health(health); })) {
+    return std::nullopt;
+  }
+  auto it = health.details.find("undelivered_commits");
+  if (it == health.details.end()) return std::nullopt;
+  try {
+    return std::stoll(it->second);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 Cluster::~Cluster() {
   // Coordinator first, so it does not spend its last moments retrying the others.
   if (coordinator_) coordinator_->Kill();
@@ -205,31 +219,33 @@ bool Cluster::Start(const Options& options, std::string* error) {
   const std::vector<int> ports = FreePorts(options.participants + 1);
   coordinator_port_ = ports[0];
   participant_ports_.assign(ports.begin() + 1, ports.end());
+  participant_flags_ = options.participant_flags;
 
-  std::vector<std::string> coordinator_args = {"--listen", coordinator_address(), "--wal-dir",
-                                               dir_ + "/coordinator-wal"};
+  coordinator_args_ = {"--listen", coordinator_address(), "--wal-dir", dir_ + "/coordinator-wal"};
   std::filesystem::create_directories(dir_ + "/coordinator-wal");
   for (int i = 0; i < options.participants; ++i) {
     const std::string name = participant_name(i);
     if (!CreateBankDatabase(db_path(i), options.accounts, options.balance, error)) return false;
-    const std::string wal_dir = dir_ + "/" + name + "-wal";
-    std::filesystem::create_directories(wal_dir);
-    auto process =
-        Process::Start(BinaryPath("txpart"),
-                       {"--name", name, "--listen", participant_address(i), "--db", db_path(i),
-                        "--wal-dir", wal_dir, "--coordinator", coordinator_address()},
-                       dir_ + "/" + name + ".log", error);
+    if (!options.schema_sql.empty() && !ExecSql(db_path(i), options.schema_sql, error)) {
+      return false;
+    }
+    std::filesystem::create_directories(dir_ + "/" + name + "-wal");
+    const std::vector<std::string> no_env;
+    const size_t index = static_cast<size_t>(i);
+    auto process = StartParticipant(
+        i, index < options.participant_env.size() ? options.participant_env[index] : no_env, error);
     if (!process) return false;
     participants_.push_back(std::move(process));
-    coordinator_args.push_back("--participant");
-    coordinator_args.push_back(name + "=" + participant_address(i));
+    coordinator_args_.push_back("--participant");
+    coordinator_args_.push_back(name + "=" + participant_address(i));
   }
   if (options.prepare_timeout_ms > 0) {
-    coordinator_args.push_back("--prepare-timeout-ms");
-    coordinator_args.push_back(std::to_string(options.prepare_timeout_ms));
+    coordinator_args_.push_back("--prepare-timeout-ms");
+    coordinator_args_.push_back(std::to_string(options.prepare_timeout_ms));
   }
-  coordinator_ =
-      Process::Start(BinaryPath("txcoord"), coordinator_args, dir_ + "/coordinator.log", error);
+  coordinator_args_.insert(coordinator_args_.end(), options.coordinator_flags.begin(),
+                           options.coordinator_flags.end());
+  coordinator_ = StartCoordinator(options.coordinator_env, error);
   if (!coordinator_) return false;
 
   const bool serving = WaitFor(
@@ -253,6 +269,60 @@ bool Cluster::Start(const Options& options, std::string* error) {
     return false;
   }
   return true;
+}
+
+std::unique_ptr<Process> Cluster::StartParticipant(int i, const std::vector<std::string>& env,
+                                                   std::string* error) const {
+  const std::string name = participant_name(i);
+  std::vector<std::string> args = {"--name",        name,
+                                   "--listen",      participant_address(i),
+                                   "--db",          db_path(i),
+                                   "--wal-dir",     dir_ + "/" + name + "-wal",
+                                   "--coordinator", coordinator_address()};
+  args.insert(args.end(), participant_flags_.begin(), participant_flags_.end());
+  return Process::Start(BinaryPath("txpart"), args, dir_ + "/" + name + ".log", error, env);
+}
+
+std::unique_ptr<Process> Cluster::StartCoordinator(const std::vector<std::string>& env,
+                                                   std::string* error) const {
+  return Process::Start(BinaryPath("txcoord"), coordinator_args_, dir_ + "/coordinator.log", error,
+                        env);
+}
+
+bool Cluster::WaitServing(Process& process, const std::function<bool()>& serving,
+                          const std::string& what, std::string* error) {
+  const bool answered = WaitFor([&] { return !process.Running() || serving(); }, kStartDeadlineMs);
+  if (!process.Running()) {
+    *error = what + " exited after its restart (signal " + std::to_string(process.term_signal()) +
+             ", exit code " + std::to_string(process.exit_code()) + ")\n" + process.LogTail();
+    return false;
+  }
+  if (!answered) {
+    *error = what + " did not answer health in time after its restart\n" + process.LogTail();
+    return false;
+  }
+  return true;
+}
+
+bool Cluster::RestartParticipant(int i, std::string* error, const std::vector<std::string>& env) {
+  std::unique_ptr<Process>& slot = participants_.at(static_cast<size_t>(i));
+  slot->Kill();  // reaped: its WAL directory lock is free again
+  std::unique_ptr<Process> process = StartParticipant(i, env, error);
+  if (!process) return false;
+  slot = std::move(process);
+  const std::string address = participant_address(i);
+  return WaitServing(
+      *slot, [&] { return ParticipantServing(address); }, participant_name(i), error);
+}
+
+bool Cluster::RestartCoordinator(std::string* error, const std::vector<std::string>& env) {
+  coordinator_->Kill();
+  std::unique_ptr<Process> process = StartCoordinator(env, error);
+  if (!process) return false;
+  coordinator_ = std::move(process);
+  const std::string address = coordinator_address();
+  return WaitServing(
+      *coordinator_, [&] { return CoordinatorServing(address); }, "the coordinator", error);
 }
 
 RunResult Cluster::Txctl(const std::vector<std::string>& args) const {

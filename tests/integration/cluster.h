@@ -61,6 +61,9 @@ bool CoordinatorServing(const std::string& address);
 bool ParticipantServing(const std::string& address);
 // The txids the participant holds prepared; nullopt if it does not answer.
 std::optional<std::vector<int64_t>> ListPrepared(const std::string& address);
+// How many committed transactions the coordinator has yet to deliver (its
+// health detail "undelivered_commits"); nullopt if it does not answer.
+std::optional<int64_t> UndeliveredCommits(const std::string& address);
 
 // --- the cluster ----------------------------------------------------------------
 
@@ -71,6 +74,15 @@ class Cluster {
     int accounts = 10;
     int64_t balance = 1000;
     int prepare_timeout_ms = 0;  // 0: txcoord's default
+    // More flags for every txpart / for txcoord (e.g. "--in_doubt_after_ms=300").
+    std::vector<std::string> participant_flags;
+    std::vector<std::string> coordinator_flags;
+    // Environment ("NAME=VALUE") for participant i's first start (missing or
+    // empty: none), and for txcoord's; e.g. "TWOPC_FAILPOINTS=...".
+    std::vector<std::vector<std::string>> participant_env;
+    std::vector<std::string> coordinator_env;
+    // More SQL run on every database after the bank schema, before the start.
+    std::string schema_sql;
   };
 
   // Files and logs go under `dir`, which the caller owns.
@@ -101,8 +113,28 @@ class Cluster {
   // The tail of every process's log, for failure messages.
   std::string Logs() const;
 
+  // Starts participant i (or the coordinator) again with the flags of its
+  // first start and `env`, after killing and reaping the old process if it
+  // still runs (references from participant(i)/coordinator() are then stale).
+  // Waits until the new process answers health; false with the reason in
+  // *error if it does not, or if it exits first (possibly on purpose: a fail
+  // point armed through `env`).
+  bool RestartParticipant(int i, std::string* error, const std::vector<std::string>& env = {});
+  bool RestartCoordinator(std::string* error, const std::vector<std::string>& env = {});
+
  private:
+  std::unique_ptr<Process> StartParticipant(int i, const std::vector<std::string>& env,
+                                            std::string* error) const;
+  std::unique_ptr<Process> StartCoordinator(const std::vector<std::string>& env,
+                                            std::string* error) const;
+  // Waits until `serving()` (a health probe of `process`); false with the
+  // reason in *error if `process` exits first or never answers.
+  static bool WaitServing(Process& process, const std::function<bool()>& serving,
+                          const std::string& what, std::string* error);
+
   std::string dir_;
+  std::vector<std::string> participant_flags_;
+  std::vector<std::string> coordinator_args_;
   std::vector<int> participant_ports_;
   int coordinator_port_ = 0;
   std::vector<std::unique_ptr<Process>> participants_;

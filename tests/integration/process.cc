@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace twopc::testing {
 namespace {
@@ -28,15 +29,35 @@ std::vector<char*> MakeArgv(const std::string& binary, const std::vector<std::st
   return argv;
 }
 
+// The inherited environment with `extra` ("NAME=VALUE") added; an entry of
+// `extra` replaces an inherited variable of the same name.
+std::vector<char*> MakeEnvp(const std::vector<std::string>& extra,
+                            std::vector<std::string>* storage) {
+  storage->clear();
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    const std::string entry = *variable;
+    bool replaced = false;
+    for (const std::string& added : extra) replaced = replaced || name_of(added) == name_of(entry);
+    if (!replaced) storage->push_back(entry);
+  }
+  storage->insert(storage->end(), extra.begin(), extra.end());
+  std::vector<char*> envp;
+  for (std::string& s : *storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  return envp;
+}
+
 // In the child: stdin from /dev/null, stdout and stderr as given, no other
-// inherited descriptors, killed if the test process dies, then exec.
-[[noreturn]] void ExecChild(const std::vector<char*>& argv, int out_fd, int err_fd, int null_fd) {
+// inherited descriptors, killed if the thread that forked it dies, then exec.
+[[noreturn]] void ExecChild(const std::vector<char*>& argv, int out_fd, int err_fd, int null_fd,
+                            char* const* envp = environ) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   dup2(null_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
   for (int fd = 3; fd < 1024; ++fd) close(fd);
-  execv(argv[0], argv.data());
+  execve(argv[0], argv.data(), envp);
   static const char kMessage[] = "exec failed\n";
   ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
   (void)ignored;
@@ -47,7 +68,8 @@ std::vector<char*> MakeArgv(const std::string& binary, const std::vector<std::st
 
 std::unique_ptr<Process> Process::Start(const std::string& binary,
                                         const std::vector<std::string>& args,
-                                        const std::string& log_path, std::string* error) {
+                                        const std::string& log_path, std::string* error,
+                                        const std::vector<std::string>& env) {
   if (access(binary.c_str(), X_OK) != 0) {
     *error = "cannot execute " + binary + ": " + std::strerror(errno);
     return nullptr;
@@ -62,8 +84,10 @@ std::unique_ptr<Process> Process::Start(const std::string& binary,
   }
   std::vector<std::string> storage;
   const std::vector<char*> argv = MakeArgv(binary, args, &storage);
+  std::vector<std::string> env_storage;
+  const std::vector<char*> envp = MakeEnvp(env, &env_storage);
   const pid_t pid = fork();
-  if (pid == 0) ExecChild(argv, log_fd, log_fd, null_fd);
+  if (pid == 0) ExecChild(argv, log_fd, log_fd, null_fd, envp.data());
   const int fork_errno = errno;
   close(log_fd);
   close(null_fd);
@@ -83,7 +107,22 @@ void Process::Reap(bool block) {
   do {
     done = waitpid(pid_, &status, block ? 0 : WNOHANG);
   } while (done < 0 && errno == EINTR);
-  if (done == pid_ || (done < 0 && errno == ECHILD)) reaped_ = true;
+  if (done == pid_) {
+    reaped_ = true;
+    term_signal_ = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  } else if (done < 0 && errno == ECHILD) {
+    reaped_ = true;
+  }
+}
+
+bool Process::WaitForExit(int deadline_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  while (Running()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval
+  }
+  return true;
 }
 
 bool Process::Running() {

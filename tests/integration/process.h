@@ -1,6 +1,8 @@
 // Child processes for integration tests: start a program with its output in a
 // log file, signal it by PID, and reap it. A Process kills and reaps its child
-// when destroyed, so a failing test leaves nothing running.
+// when destroyed, so a failing test leaves nothing running. A child is also
+// killed when the *thread* that started it exits (PR_SET_PDEATHSIG): start
+// long-lived processes from a thread that outlives them.
 #pragma once
 
 #include <sys/types.h>
@@ -14,10 +16,13 @@ namespace twopc::testing {
 class Process {
  public:
   // Starts `binary` with `args`; stdout and stderr go to `log_path` (appended).
-  // Returns null and says why in *error if it cannot start.
+  // `env` ("NAME=VALUE" entries) is added to the inherited environment,
+  // replacing variables of the same name. Returns null and says why in *error
+  // if it cannot start.
   static std::unique_ptr<Process> Start(const std::string& binary,
                                         const std::vector<std::string>& args,
-                                        const std::string& log_path, std::string* error);
+                                        const std::string& log_path, std::string* error,
+                                        const std::vector<std::string>& env = {});
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -29,6 +34,13 @@ class Process {
   bool Running();
   // SIGKILL, then reap. Safe to call twice.
   void Kill();
+  // Waits until the child exits on its own (polling, bounded by `deadline_ms`);
+  // false if it is still running then. It is not killed.
+  bool WaitForExit(int deadline_ms);
+  // After the child was reaped: the signal that ended it (0 if it exited), and
+  // its exit code (-1 if a signal ended it). Both -1 while it runs.
+  int term_signal() const { return term_signal_; }
+  int exit_code() const { return exit_code_; }
   // SIGSTOP / SIGCONT: the process keeps its sockets but answers nothing.
   void Pause();
   void Resume();
@@ -42,6 +54,8 @@ class Process {
   pid_t pid_;
   std::string log_path_;
   bool reaped_ = false;
+  int term_signal_ = -1;
+  int exit_code_ = -1;
 };
 
 // What a program printed and how it ended.

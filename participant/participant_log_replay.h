@@ -1,0 +1,23 @@
+// What a participant's WAL says, record by record: the transactions prepared
+// without an outcome, and heuristic decisions not yet checked. Used by the
+// agent at restart and by txrecover offline.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "participant/participant_records.h"
+#include "wal/log_reader.h"
+#include "wal/status.h"
+
+namespace twopc::participant {
+
+struct ParticipantLogState {
+  std::map<int64_t, PreparedRecord> unresolved;   // PREPARED without outcome
+  std::map<int64_t, HeuristicRecord> heuristics;  // forced by an operator, not yet checked
+};
+
+// Applies one record to *state; Corruption for a record it cannot decode.
+Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState* state);
+
+}  // namespace twopc::participant

@@ -1,0 +1,83 @@
+#include "tools/in_doubt_format.h"
+
+#include <cstdio>
+
+namespace twopc::tools {
+
+std::string FormatAge(int64_t age_ms) {
+  if (age_ms < 0) age_ms = 0;
+  char buf[48];
+  const int64_t s = age_ms / 1000;
+  if (s < 60) {
+    std::snprintf(buf, sizeof(buf), "%.1fs", static_cast<double>(age_ms) / 1000.0);
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof(buf), "%lldm%llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%lldh%lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>((s % 3600) / 60));
+  }
+  return buf;
+}
+
+std::string JsonQuote(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+namespace {
+
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ",") + name;
+  return out;
+}
+
+}  // namespace
+
+std::string FormatInDoubtText(const InDoubtLine& line) {
+  std::string out =
+      std::to_string(line.txid) + " " + line.state + " " + FormatAge(line.age_ms) +
+      " participants=" + (line.participants.empty() ? "-" : Joined(line.participants));
+  if (!line.detail.empty()) out += " " + line.detail;
+  return out;
+}
+
+std::string FormatInDoubtJson(const InDoubtLine& line) {
+  std::string out = "{\"txid\":" + std::to_string(line.txid) +
+                    ",\"state\":" + JsonQuote(line.state) +
+                    ",\"age_ms\":" + std::to_string(line.age_ms) + ",\"participants\":[";
+  for (size_t i = 0; i < line.participants.size(); ++i) {
+    out += (i ? "," : "") + JsonQuote(line.participants[i]);
+  }
+  return out + "],\"detail\":" + JsonQuote(line.detail) + "}";
+}
+
+}  // namespace twopc::tools

@@ -1,0 +1,35 @@
+#include "tools/txbench/fdatasync_probe.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+namespace twopc::txbench {
+
+int64_t MeasureFdatasyncUs(const std::string& dir, int rounds, int bytes) {
+  const std::string path = dir + "/fdatasync-probe";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  const std::vector<char> block(static_cast<size_t>(bytes), 'x');
+  std::vector<int64_t> samples;
+  samples.reserve(static_cast<size_t>(rounds));
+  bool ok = true;
+  for (int i = 0; i < rounds && ok; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ok = write(fd, block.data(), block.size()) == static_cast<ssize_t>(block.size()) &&
+         fdatasync(fd) == 0;
+    const auto end = std::chrono::steady_clock::now();
+    samples.push_back(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
+  }
+  close(fd);
+  unlink(path.c_str());
+  if (!ok || samples.empty()) return -1;
+  const auto middle = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+  std::nth_element(samples.begin(), middle, samples.end());
+  return *middle;
+}
+
+}  // namespace twopc::txbench

@@ -1,0 +1,62 @@
+#include "tools/txbench/json_report.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace twopc::txbench {
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string RenderJsonLine(const BenchReport& report) {
+  char tps[32];
+  std::snprintf(tps, sizeof(tps), "%.1f", report.tps);
+  std::ostringstream out;
+  out << "{\"system\":\"twopc\""
+      << ",\"participants\":" << report.participants << ",\"accounts\":" << report.accounts
+      << ",\"clients\":" << report.clients << ",\"seconds\":" << report.seconds
+      << ",\"committed\":" << report.committed << ",\"aborted\":" << report.aborted
+      << ",\"errors\":" << report.errors << ",\"tps\":" << tps
+      << ",\"p50_us\":" << report.latency.p50_us << ",\"p99_us\":" << report.latency.p99_us
+      << ",\"max_us\":" << report.latency.max_us
+      << ",\"invariant_ok\":" << (report.invariant_ok ? "true" : "false")
+      << ",\"fdatasync_us\":" << report.fdatasync_us;
+  if (!report.rss_kib.empty()) {
+    out << ",\"rss_kib\":{";
+    for (size_t i = 0; i < report.rss_kib.size(); ++i) {
+      out << (i == 0 ? "" : ",") << JsonString(report.rss_kib[i].first) << ":"
+          << report.rss_kib[i].second;
+    }
+    out << "}";
+  }
+  out << "}";
+  return out.str();
+}
+
+}  // namespace twopc::txbench

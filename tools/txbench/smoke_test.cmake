@@ -1,0 +1,17 @@
+# Runs a short local txbench and checks its JSON line: exit 0, invariant_ok
+# true, committed > 0. Usage: cmake -DTXBENCH=path/to/txbench -P smoke_test.cmake
+execute_process(
+  COMMAND ${TXBENCH} --local --seconds 2 --clients 4 --accounts 100 --json-only
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE err
+  RESULT_VARIABLE rc)
+message(STATUS "txbench stdout: ${out}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "txbench exited with ${rc}\n${err}")
+endif()
+if(NOT out MATCHES "\"invariant_ok\":true")
+  message(FATAL_ERROR "invariant_ok is not true\n${err}")
+endif()
+if(NOT out MATCHES "\"committed\":([0-9]+)" OR CMAKE_MATCH_1 EQUAL 0)
+  message(FATAL_ERROR "nothing committed\n${err}")
+endif()

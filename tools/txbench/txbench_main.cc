@@ -1,0 +1,139 @@
+// txbench: the standard bank-transfer workload against twopc. See UsageText().
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <thrift/TOutput.h>
+
+#include "tools/txbench/fdatasync_probe.h"
+#include "tools/txbench/interrupt.h"
+#include "tools/txbench/invariant_check.h"
+#include "tools/txbench/json_report.h"
+#include "tools/txbench/latency_stats.h"
+#include "tools/txbench/local_cluster.h"
+#include "tools/txbench/proc_status.h"
+#include "tools/txbench/temp_dir.h"
+#include "tools/txbench/txbench_options.h"
+#include "tools/txbench/workload_driver.h"
+
+namespace twopc::txbench {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;  // invariant broken, or the run could not be done
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+// How long decisions still in flight at the end may take to reach every participant.
+constexpr std::chrono::seconds kSettleDeadline(30);
+constexpr size_t kLogTailBytes = 3000;
+
+// Thrift prints every transport error itself; txbench counts them instead.
+void DiscardThriftOutput(const char* /*message*/) {}
+
+std::vector<std::string> Names(const std::vector<NamedAddress>& participants) {
+  std::vector<std::string> names;
+  for (const NamedAddress& participant : participants) names.push_back(participant.name);
+  return names;
+}
+
+int Fail(const std::string& message, const LocalCluster* cluster) {
+  std::cerr << "txbench: " << message << "\n";
+  if (cluster != nullptr) std::cerr << cluster->LogTails(kLogTailBytes);
+  return Interrupted() ? kExitInterrupted : kExitFailed;
+}
+
+int Run(const BenchOptions& options) {
+  std::string error;
+  // Holds the fdatasync probe, and in local mode the whole cluster's data.
+  std::unique_ptr<TempDir> dir = TempDir::Create("txbench.", &error);
+  if (!dir) return Fail(error, nullptr);
+
+  BenchReport report;
+  report.participants = options.participants;
+  report.accounts = options.accounts;
+  report.clients = options.clients;
+  report.seconds = options.seconds;
+  report.fdatasync_us = MeasureFdatasyncUs(dir->path());
+
+  std::unique_ptr<LocalCluster> cluster;
+  rpc::HostPort coordinator = options.coordinator;
+  std::vector<NamedAddress> participants = options.participant_addresses;
+  if (options.local) {
+    cluster = std::make_unique<LocalCluster>(
+        LocalClusterOptions{options.participants, options.accounts, dir->path(), ProgramDir()});
+    if (!cluster->Start(&error)) return Fail(error, cluster.get());
+    coordinator = cluster->coordinator_address();
+    participants = cluster->participants();
+  }
+  if (!options.json_only) {
+    std::cerr << "txbench: " << options.participants << " participants, " << options.accounts
+              << " accounts each, " << options.clients << " clients, " << options.seconds
+              << " s against " << coordinator.ToString() << " (fdatasync " << report.fdatasync_us
+              << " us)\n";
+  }
+
+  WorkloadConfig config;
+  config.coordinator = coordinator;
+  config.participants = Names(participants);
+  config.accounts = options.accounts;
+  config.clients = options.clients;
+  config.seconds = options.seconds;
+  config.progress = options.json_only ? nullptr : &std::cerr;
+  WorkloadResult result;
+  if (!RunWorkload(config, &result, &error)) return Fail(error, cluster.get());
+  if (Interrupted()) return Fail("interrupted", nullptr);
+
+  report.committed = result.committed;
+  report.aborted = result.aborted;
+  report.errors = result.errors;
+  report.tps = result.elapsed_seconds > 0
+                   ? static_cast<double>(result.committed) / result.elapsed_seconds
+                   : 0;
+  report.latency = Summarize(&result.commit_latencies_us);
+  if (!result.first_abort_reason.empty() && !options.json_only) {
+    std::cerr << "txbench: first abort: " << result.first_abort_reason << "\n";
+  }
+  if (!result.first_error.empty()) {
+    std::cerr << "txbench: " << result.errors << " errors, the first: " << result.first_error
+              << "\n";
+  }
+
+  const InvariantResult invariant = CheckInvariant(participants, options.accounts, kSettleDeadline);
+  report.invariant_ok = invariant.ok;
+  if (!invariant.ok) std::cerr << "txbench: invariant broken: " << invariant.detail << "\n";
+
+  if (cluster) {
+    for (const auto& [name, pid] : cluster->Pids()) {
+      report.rss_kib.emplace_back(name, ReadRssKib(pid).value_or(-1));
+    }
+    if (!invariant.ok) std::cerr << cluster->LogTails(kLogTailBytes);
+    cluster->Stop();
+  }
+  std::cout << RenderJsonLine(report) << std::endl;
+  if (Interrupted()) return kExitInterrupted;
+  return invariant.ok ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+}  // namespace twopc::txbench
+
+int main(int argc, char** argv) {
+  using twopc::txbench::BenchOptions;
+  apache::thrift::GlobalOutput.setOutputFunction(twopc::txbench::DiscardThriftOutput);
+
+  BenchOptions options;
+  std::string error;
+  if (!twopc::txbench::ParseBenchOptions(std::vector<std::string>(argv + 1, argv + argc), &options,
+                                         &error)) {
+    std::cerr << "txbench: " << error << " (try --help)\n";
+    return twopc::txbench::kExitUsage;
+  }
+  if (options.help) {
+    std::cout << twopc::txbench::UsageText();
+    return twopc::txbench::kExitOk;
+  }
+  twopc::txbench::InstallInterruptHandlers();
+  return twopc::txbench::Run(options);
+}

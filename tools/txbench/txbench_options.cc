@@ -1,0 +1,175 @@
+#include "tools/txbench/txbench_options.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <iterator>
+#include <set>
+#include <string_view>
+
+namespace twopc::txbench {
+namespace {
+
+// Parses a whole decimal integer in [min_value, max_value].
+bool ParseInt(const std::string& flag, const std::string& text, int min_value, int max_value,
+              int* out, std::string* error) {
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || value < min_value || value > max_value) {
+    *error = flag + " wants an integer in " + std::to_string(min_value) + ".." +
+             std::to_string(max_value) + ", got '" + text + "'";
+    return false;
+  }
+  *out = static_cast<int>(value);
+  return true;
+}
+
+// "NAME=HOST:PORT".
+bool ParseNamedAddress(const std::string& text, NamedAddress* out, std::string* error) {
+  const size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    *error = "--participant wants NAME=HOST:PORT, got '" + text + "'";
+    return false;
+  }
+  out->name = text.substr(0, equals);
+  std::string address_error;
+  if (!rpc::ParseHostPort(text.substr(equals + 1), &out->address, &address_error)) {
+    *error = "--participant " + text + ": " + address_error;
+    return false;
+  }
+  return true;
+}
+
+bool TakesValue(const std::string& flag) {
+  static constexpr std::string_view kValueFlags[] = {
+      "--participants", "--accounts", "--clients", "--seconds", "--coordinator", "--participant"};
+  return std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) != std::end(kValueFlags);
+}
+
+}  // namespace
+
+bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* options,
+                       std::string* error) {
+  BenchOptions parsed;
+  bool participants_given = false;
+  bool coordinator_given = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_inline_value = false;
+    if (const size_t equals = flag.find('=');
+        flag.rfind("--", 0) == 0 && equals != std::string::npos) {
+      value = flag.substr(equals + 1);
+      flag = flag.substr(0, equals);
+      has_inline_value = true;
+    }
+    const bool is_switch =
+        flag == "--help" || flag == "-h" || flag == "--local" || flag == "--json-only";
+    if (is_switch) {
+      if (has_inline_value) {
+        *error = flag + " takes no value";
+        return false;
+      }
+      if (flag == "--local") {
+        parsed.local = true;
+      } else if (flag == "--json-only") {
+        parsed.json_only = true;
+      } else {
+        parsed.help = true;
+      }
+      continue;
+    }
+    if (!TakesValue(flag)) {
+      *error = flag.rfind("-", 0) == 0 ? "unknown flag '" + flag + "'"
+                                       : "unexpected argument '" + flag + "'";
+      return false;
+    }
+    if (!has_inline_value) {
+      if (i + 1 >= args.size()) {
+        *error = flag + " needs a value";
+        return false;
+      }
+      value = args[++i];
+    }
+    if (flag == "--participants") {
+      if (!ParseInt(flag, value, 2, 64, &parsed.participants, error)) return false;
+      participants_given = true;
+    } else if (flag == "--accounts") {
+      if (!ParseInt(flag, value, 1, 100000000, &parsed.accounts, error)) return false;
+    } else if (flag == "--clients") {
+      if (!ParseInt(flag, value, 1, 4096, &parsed.clients, error)) return false;
+    } else if (flag == "--seconds") {
+      if (!ParseInt(flag, value, 1, 86400, &parsed.seconds, error)) return false;
+    } else if (flag == "--coordinator") {
+      std::string address_error;
+      if (!rpc::ParseHostPort(value, &parsed.coordinator, &address_error)) {
+        *error = "--coordinator: " + address_error;
+        return false;
+      }
+      coordinator_given = true;
+    } else {  // --participant
+      NamedAddress participant;
+      if (!ParseNamedAddress(value, &participant, error)) return false;
+      parsed.participant_addresses.push_back(participant);
+    }
+  }
+  if (parsed.help) {
+    *options = parsed;
+    return true;
+  }
+
+  if (parsed.local == coordinator_given) {
+    *error = "give either --local or --coordinator HOST:PORT";
+    return false;
+  }
+  if (parsed.local && !parsed.participant_addresses.empty()) {
+    *error = "--participant is for a running cluster, not with --local";
+    return false;
+  }
+  if (!parsed.local) {
+    const int given = static_cast<int>(parsed.participant_addresses.size());
+    if (given < 2) {
+      *error = "a running cluster needs at least two --participant NAME=HOST:PORT";
+      return false;
+    }
+    if (participants_given && parsed.participants != given) {
+      *error = "--participants " + std::to_string(parsed.participants) + " but " +
+               std::to_string(given) + " --participant addresses";
+      return false;
+    }
+    std::set<std::string> names;
+    for (const NamedAddress& participant : parsed.participant_addresses) {
+      if (!names.insert(participant.name).second) {
+        *error = "participant '" + participant.name + "' given twice";
+        return false;
+      }
+    }
+    parsed.participants = given;
+  }
+  *options = parsed;
+  return true;
+}
+
+std::string UsageText() {
+  return "txbench: the standard bank-transfer workload against twopc\n"
+         "\n"
+         "  txbench --local [options]\n"
+         "      starts its own cluster (one txcoord, P txpart, 127.0.0.1, temp dir)\n"
+         "  txbench --coordinator HOST:PORT --participant NAME=HOST:PORT ... [options]\n"
+         "      runs against a running cluster whose databases hold the bank schema\n"
+         "\n"
+         "options:\n"
+         "  --participants P   participants (default 3; remote: the --participant count)\n"
+         "  --accounts K       accounts per participant (default 1000)\n"
+         "  --clients C        concurrent clients, one connection each (default 16)\n"
+         "  --seconds T        run time (default 10)\n"
+         "  --json-only        no progress on stderr, only the JSON line on stdout\n"
+         "  --help             this text\n"
+         "\n"
+         "Prints one JSON line; exits 0 if the invariant holds, 1 if not or on\n"
+         "failure, 2 on bad usage.\n";
+}
+
+}  // namespace twopc::txbench

@@ -1,0 +1,40 @@
+// Command line of txbench: turns argv into BenchOptions, or a one-line error.
+// Pure: no I/O, so every rule is unit-testable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "thrift/rpc_util.h"
+
+namespace twopc::txbench {
+
+// A participant of a running cluster, as the coordinator knows it.
+struct NamedAddress {
+  std::string name;
+  rpc::HostPort address;
+};
+
+struct BenchOptions {
+  bool help = false;
+  // --local: start a private cluster. Otherwise run against `coordinator`.
+  bool local = false;
+  rpc::HostPort coordinator;
+  std::vector<NamedAddress> participant_addresses;  // remote mode only
+  int participants = 3;
+  int accounts = 1000;
+  int clients = 16;
+  int seconds = 10;
+  bool json_only = false;
+};
+
+// Parses the arguments after the program name. Flags may be written
+// `--flag value` or `--flag=value`. On failure returns false and puts a
+// one-line reason in *error.
+bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* options,
+                       std::string* error);
+
+// The --help text.
+std::string UsageText();
+
+}  // namespace twopc::txbench
