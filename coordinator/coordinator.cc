@@ -68,6 +68,7 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       participants_(std::move(participants)),
       txids_(epoch),
       pool_(options.fanout_threads),
+      delivery_pool_(options.fanout_threads),
       undelivered_(std::move(recovered.undelivered)),
       committed_at_ms_(std::move(recovered.committed_at_ms)) {
   for (const auto& [txid, names] : undelivered_) {
@@ -78,6 +79,7 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
 
 Coordinator::~Coordinator() {
   Stop();
+  delivery_pool_.join();
   pool_.join();
 }
 
@@ -243,6 +245,16 @@ std::optional<bool> Coordinator::AbortOnePhase(int64_t txid, const std::string& 
   }
 }
 
+bool Coordinator::DeliverAndFinish(int64_t txid, const std::vector<std::string>& names) {
+  const bool all_applied = Deliver(txid, names);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    delivering_.erase(txid);
+  }
+  Finish(txid, TxnOutcome::kCommitted);
+  return all_applied;
+}
+
 void Coordinator::Finish(int64_t txid, TxnOutcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(txid);
@@ -376,14 +388,15 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     committed_at_ms_[txid] = WallClockMillis();
     delivering_.insert(txid);
   }
-  const bool all_applied = Deliver(txid, commit.send_commit);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    delivering_.erase(txid);
-  }
-  Finish(txid, TxnOutcome::kCommitted);
   result.outcome = rpc::Outcome::COMMITTED;
-  if (!all_applied) {
+  if (!request.wait_applied) {
+    // Answered at the commit point; the decision reaches the participants
+    // right after (and again after a crash, from the log).
+    boost::asio::post(delivery_pool_,
+                      [this, txid, names = commit.send_commit] { DeliverAndFinish(txid, names); });
+    return result;
+  }
+  if (!DeliverAndFinish(txid, commit.send_commit)) {
     result.__set_reason("committed; some participants have not applied it yet (retrying)");
   }
   return result;

@@ -94,6 +94,8 @@ class Coordinator {
   void FanOut(size_t n, const std::function<void(size_t)>& task);
   // Delivers txid's commit to its remaining participants; true when all acknowledged.
   bool Deliver(int64_t txid, std::vector<std::string> remaining);
+  // Delivers a fresh commit, then forgets the live transaction.
+  bool DeliverAndFinish(int64_t txid, const std::vector<std::string>& names);
   void Finish(int64_t txid, TxnOutcome outcome);
   void RedeliveryLoop();
 
@@ -101,7 +103,10 @@ class Coordinator {
   DecisionLog* log_;
   std::map<std::string, std::unique_ptr<ParticipantPool>> participants_;
   TxidAllocator txids_;
-  boost::asio::thread_pool pool_;
+  boost::asio::thread_pool pool_;  // fan-out RPCs; its tasks never wait for each other
+  // Commits delivered after the client was answered. Separate from pool_:
+  // a delivery waits for its fan-out tasks, which must not queue behind it.
+  boost::asio::thread_pool delivery_pool_;
 
   mutable std::mutex mu_;
   std::map<int64_t, std::shared_ptr<Live>> live_;

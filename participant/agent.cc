@@ -31,7 +31,9 @@ Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wa
       log_(std::move(log)),
       batcher_(store, [this](const std::vector<int64_t>& txids) {
         TWOPC_FAIL_POINT("participant_after_apply");
-        LogOutcome(TypeOf(RecordType::kCommitted), txids);
+        // The database commit was not synced: this record is what makes the
+        // commit durable, so it is synced before anyone is told.
+        return LogOutcome(TypeOf(RecordType::kCommitted), txids, /*sync=*/true);
       }) {}
 
 Status Agent::Open(const AgentOptions& options, SqliteStore* store,
@@ -43,6 +45,7 @@ Status Agent::Open(const AgentOptions& options, SqliteStore* store,
   std::unique_ptr<wal::Log> log;
   TWOPC_RETURN_IF_ERROR(wal::Log::Open(log_options, visit, &log));
   std::unique_ptr<Agent> agent(new Agent(options, store, std::move(log)));
+  FinishReplay(&state);
   TWOPC_RETURN_IF_ERROR(agent->Recover(std::move(state)));
   // Start from a checkpoint, so that what this restart replayed is not replayed again.
   TWOPC_RETURN_IF_ERROR(agent->Checkpoint());
@@ -61,6 +64,19 @@ Status Agent::Recover(ParticipantLogState state) {
     LOG(WARNING) << TxidText(txid) << " was forced to "
                  << (heuristic.outcome == HeuristicOutcome::kCommit ? "COMMIT" : "ABORT")
                  << " by an operator; it will be checked against the coordinator's decision";
+  }
+  // Committed here before the crash: apply again what the database lost.
+  std::vector<SqliteStore::Committed> lost;
+  for (const auto& [txid, changeset] : state.committed) {
+    StatusOr<bool> applied = store_->IsApplied(txid);
+    if (!applied.ok()) return applied.status();
+    if (!*applied) lost.push_back({txid, &changeset});
+    table_.OnCommitted(txid);
+  }
+  if (!lost.empty()) {
+    LOG(WARNING) << lost.size() << " committed transaction(s) were missing from the database; "
+                 << "applying them again from the log";
+    TWOPC_RETURN_IF_ERROR(store_->ApplyCommitted(lost));
   }
   std::map<int64_t, PreparedRecord>& unresolved = state.unresolved;
   std::vector<int64_t> committed;
@@ -87,21 +103,31 @@ Status Agent::Recover(ParticipantLogState state) {
     LOG(WARNING) << TxidText(txid) << " is in doubt after restart; its rows stay locked until "
                  << "the coordinator gives its outcome";
   }
-  if (!committed.empty()) LogOutcome(TypeOf(RecordType::kCommitted), committed);
+  if (!committed.empty()) {
+    TWOPC_RETURN_IF_ERROR(LogOutcome(TypeOf(RecordType::kCommitted), committed, /*sync=*/true));
+  }
   LOG(INFO) << "recovery: " << committed.size() << " found committed, " << prepared_.size()
             << " in doubt";
   return Status::Ok();
 }
 
-void Agent::LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids) {
-  // Not forced: the bookkeeping table says what is committed, and an abort
-  // that is forgotten is presumed again by the coordinator.
+Status Agent::LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids, bool sync) {
+  // An abort is not forced: one that is forgotten is presumed again by the
+  // coordinator.
+  StatusOr<wal::Lsn> lsn = Status::Ok();
   {
     std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
-    StatusOr<wal::Lsn> lsn = log_->Append(type, EncodeTxids(txids));
-    if (!lsn.ok()) LOG(ERROR) << "logging an outcome failed: " << lsn.status().ToString();
+    lsn = log_->Append(type, EncodeTxids(txids));
+  }
+  Status status = lsn.ok() ? (sync ? log_->Sync(*lsn) : Status::Ok()) : lsn.status();
+  if (!status.ok()) {
+    LOG(ERROR) << "logging an outcome failed: " << status.ToString();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (log_error_.ok()) log_error_ = status;
+    return status;
   }
   MaybeCheckpoint();
+  return Status::Ok();
 }
 
 void Agent::MaybeCheckpoint() {
@@ -133,6 +159,12 @@ Status Agent::Checkpoint() {
     bytes_at_checkpoint_.store(log_->stats().bytes_written);
   }
   TWOPC_RETURN_IF_ERROR(log_->Sync(*lsn));
+  // The older segments hold the COMMITTED records of applies the database has
+  // not synced yet: sync it before they go. If it cannot, keep them.
+  if (Status durable = store_->MakeDurable(); !durable.ok()) {
+    LOG(WARNING) << "log not truncated: " << durable.ToString();
+    return Status::Ok();
+  }
   TWOPC_RETURN_IF_ERROR(log_->RemoveSegmentsBefore(*segment));
   // Bookkeeping rows are needed only while a PREPARED of theirs may be
   // replayed. Rows applied before the previous checkpoint cannot be: their
@@ -291,7 +323,7 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
     }
   }
   if (reply.vote == Vote::kNo) {
-    LogOutcome(TypeOf(RecordType::kAborted), {txid});
+    (void)LogOutcome(TypeOf(RecordType::kAborted), {txid}, /*sync=*/false);
     return reply;
   }
   TWOPC_FAIL_POINT("participant_after_prepared_sync");
@@ -361,7 +393,7 @@ Status Agent::Abort(int64_t txid) {
     }
   }
   released_cv_.notify_all();
-  LogOutcome(TypeOf(RecordType::kAborted), {txid});
+  (void)LogOutcome(TypeOf(RecordType::kAborted), {txid}, /*sync=*/false);
   return Status::Ok();
 }
 
@@ -384,7 +416,7 @@ void Agent::MarkHeuristicChecked(int64_t txid) {
     std::lock_guard<std::mutex> lock(mu_);
     if (heuristics_.erase(txid) == 0) return;
   }
-  LogOutcome(TypeOf(RecordType::kHeuristicChecked), {txid});
+  (void)LogOutcome(TypeOf(RecordType::kHeuristicChecked), {txid}, /*sync=*/false);
 }
 
 std::vector<int64_t> Agent::ListPrepared() {

@@ -104,7 +104,7 @@ class Agent {
   Status RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
                  SqliteStore::BranchRun* run, std::optional<int64_t>* conflict);
   PrepareReply Refuse(int64_t txid, std::string reason);
-  void LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids);
+  Status LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids, bool sync);
 
   const AgentOptions options_;
   SqliteStore* store_;

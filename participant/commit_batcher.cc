@@ -41,7 +41,14 @@ void CommitBatcher::RunBatch(std::vector<Request*>& batch) {
       if (r->status.ok()) applied.push_back(r->item.txid);
     }
   }
-  if (!applied.empty()) after_batch_(applied);
+  if (applied.empty()) return;
+  // after_batch makes the batch durable; if it cannot, no request succeeded.
+  Status durable = after_batch_(applied);
+  if (!durable.ok()) {
+    for (Request* r : batch) {
+      if (r->status.ok()) r->status = durable;
+    }
+  }
 }
 
 uint64_t CommitBatcher::batches() const {

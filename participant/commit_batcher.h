@@ -18,13 +18,14 @@ namespace twopc::participant {
 
 class CommitBatcher {
  public:
-  // `after_batch` runs on the leader once a batch is durably applied (the
-  // agent logs the outcome there).
-  using AfterBatch = std::function<void(const std::vector<int64_t>& txids)>;
+  // `after_batch` runs on the leader once a batch is applied; it makes the
+  // batch durable (the agent syncs the outcome to its log). If it fails, every
+  // request of the batch fails.
+  using AfterBatch = std::function<Status(const std::vector<int64_t>& txids)>;
   CommitBatcher(SqliteStore* store, AfterBatch after_batch)
       : store_(store), after_batch_(std::move(after_batch)) {}
 
-  // Returns once txid's changes are durably in the database.
+  // Returns once txid's changes are in the database and made durable.
   Status Apply(int64_t txid, const std::string* changeset);
 
   uint64_t batches() const;

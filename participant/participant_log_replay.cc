@@ -12,7 +12,17 @@ Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState
       state->unresolved[prepared->txid] = std::move(*prepared);
       return Status::Ok();
     }
-    case RecordType::kCommitted:
+    case RecordType::kCommitted: {
+      StatusOr<std::vector<int64_t>> txids = DecodeTxids(record.payload);
+      if (!txids.ok()) return txids.status();
+      for (int64_t txid : *txids) {
+        auto it = state->unresolved.find(txid);
+        if (it == state->unresolved.end()) continue;
+        state->committed[txid] = std::move(it->second.changeset);
+        state->unresolved.erase(it);
+      }
+      return Status::Ok();
+    }
     case RecordType::kAborted: {
       StatusOr<std::vector<int64_t>> txids = DecodeTxids(record.payload);
       if (!txids.ok()) return txids.status();
@@ -22,6 +32,8 @@ Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState
     case RecordType::kCheckpoint: {
       StatusOr<CheckpointRecord> checkpoint = DecodeCheckpoint(record.payload);
       if (!checkpoint.ok()) return checkpoint.status();
+      // `committed` stays: older segments are still here only when the crash
+      // came before the database was synced and they were deleted.
       state->unresolved.clear();
       state->heuristics.clear();
       for (PreparedRecord& p : checkpoint->prepared) state->unresolved[p.txid] = std::move(p);
@@ -45,6 +57,10 @@ Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState
   return Status::Corruption("unknown participant record type " + std::to_string(record.type) +
                             " at segment " + std::to_string(record.segment) + " offset " +
                             std::to_string(record.offset));
+}
+
+void FinishReplay(ParticipantLogState* state) {
+  for (const auto& [txid, changeset] : state->committed) state->unresolved.erase(txid);
 }
 
 }  // namespace twopc::participant

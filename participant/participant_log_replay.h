@@ -15,7 +15,14 @@ namespace twopc::participant {
 struct ParticipantLogState {
   std::map<int64_t, PreparedRecord> unresolved;   // PREPARED without outcome
   std::map<int64_t, HeuristicRecord> heuristics;  // forced by an operator, not yet checked
+  // PREPARED and then COMMITTED: applied, but the database may have lost the
+  // commit (it is synced only at checkpoints). Checked at restart.
+  std::map<int64_t, std::string> committed;  // txid -> changeset
 };
+
+// After the last record: a transaction both committed and listed prepared
+// (by a checkpoint taken while it committed) is committed.
+void FinishReplay(ParticipantLogState* state);
 
 // Applies one record to *state; Corruption for a record it cannot decode.
 Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState* state);

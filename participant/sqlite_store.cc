@@ -145,8 +145,8 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   TWOPC_RETURN_IF_ERROR(OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                        options.busy_timeout_ms, &writer));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options.path, writer, nullptr));
-  // WAL journal: readers never block the writer. synchronous=FULL: a commit
-  // is on disk when it returns, which an acknowledged COMMIT relies on.
+  // WAL journal: readers never block the writer. synchronous=FULL: a
+  // one-phase commit is on disk when it returns (ApplyCommitted relaxes it).
   Status status = store->Exec(writer, "PRAGMA journal_mode=WAL");
   if (status.ok()) status = store->Exec(writer, "PRAGMA synchronous=FULL");
   if (status.ok()) {
@@ -309,6 +309,8 @@ Status SqliteStore::RunBranch(int64_t txid, const std::vector<SqlStatement>& sta
     }
   }
   if (status.ok() && finish == Finish::kCommit) {
+    // A one-phase commit has no record in the agent's log: synchronous=FULL
+    // makes it durable here.
     status = RecordApplied(txid);
     if (status.ok()) status = Exec(writer_, "COMMIT");
     if (status.ok()) return Status::Ok();
@@ -359,7 +361,19 @@ int OnApplyConflict(void* ctx, int conflict, sqlite3_changeset_iter* /*iter*/) {
 
 Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
   std::lock_guard<std::mutex> lock(writer_mu_);
-  Status status = Exec(writer_, "BEGIN IMMEDIATE");
+  // synchronous=NORMAL: this commit does not wait for the disk. The agent's
+  // synced COMMITTED record makes it durable (and is replayed if the database
+  // lost it); MakeDurable() syncs the database before that record is dropped.
+  Status status = Exec(writer_, "PRAGMA synchronous=NORMAL");
+  if (!status.ok()) return status;
+  struct RestoreFull {
+    SqliteStore* store;
+    ~RestoreFull() {
+      Status restored = store->Exec(store->writer_, "PRAGMA synchronous=FULL");
+      if (!restored.ok()) LOG(ERROR) << "restoring synchronous=FULL: " << restored.message();
+    }
+  } restore{this};
+  status = Exec(writer_, "BEGIN IMMEDIATE");
   if (!status.ok()) return status;
   for (const Committed& item : batch) {
     sqlite3_stmt* raw = nullptr;
@@ -391,6 +405,19 @@ Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
   if (!status.ok()) {
     (void)Exec(writer_, "ROLLBACK");
     return status;
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::MakeDurable() {
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  int log_frames = 0;
+  int checkpointed = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(writer_, "main", SQLITE_CHECKPOINT_FULL, &log_frames,
+                                           &checkpointed);
+  if (rc != SQLITE_OK) return Status::IoError("database checkpoint: " + ErrorOf(writer_));
+  if (checkpointed < log_frames) {
+    return Status::Busy("database checkpoint incomplete: a reader holds old pages");
   }
   return Status::Ok();
 }

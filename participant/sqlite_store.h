@@ -57,11 +57,16 @@ class SqliteStore {
     int64_t txid;
     const std::string* changeset;
   };
-  // Applies every changeset and records its txid, in one SQLite transaction
-  // that is synced before returning. Txids already recorded are skipped.
+  // Applies every changeset and records its txid, in one SQLite transaction.
+  // Not synced (synchronous=NORMAL): the caller makes it durable in its own
+  // log. Txids already recorded are skipped.
   Status ApplyCommitted(const std::vector<Committed>& batch);
 
   StatusOr<bool> IsApplied(int64_t txid);
+
+  // Makes every commit so far durable in the database file (a full SQLite
+  // checkpoint, synced).
+  Status MakeDurable();
 
   // Deletes the bookkeeping rows of transactions applied before this time.
   Status PruneApplied(int64_t applied_before_unix_s);

@@ -68,6 +68,11 @@ struct ExecuteRequest {
   1: required list<Branch> branches,
   // Prepare timeout in milliseconds; 0 means the coordinator's default.
   2: optional i32 timeout_ms = 0,
+  // false: the reply comes at the commit point (the decision is durable);
+  // participants apply it right after. true: the reply waits until every
+  // participant applied it (or the commit timeout passed), so a read that
+  // follows sees it.
+  3: optional bool wait_applied = false,
 }
 
 struct BranchResult {

@@ -50,6 +50,8 @@ rpc::ExecuteRequest BuildRequest(const Command& command) {
     request.branches.push_back(branch);
   }
   request.__set_timeout_ms(command.timeout_ms);
+  // A CLI user reads right after a commit: answer once it is applied.
+  request.__set_wait_applied(true);
   return request;
 }
 
@@ -60,7 +62,6 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
       std::min<int64_t>(INT32_MAX, int64_t{command.timeout_ms} + kExecuteSlackMs);
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
                                                 static_cast<int>(io_timeout_ms));
-  ;
   if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
   rpc::ExecuteResult result;
   try {

@@ -166,6 +166,7 @@ Status ResolveHeuristically(int64_t txid, bool commit, const std::string& wal_di
   }
   if (commit && !*applied) {
     TWOPC_RETURN_IF_ERROR(store->ApplyCommitted({{txid, &it->second.changeset}}));
+    TWOPC_RETURN_IF_ERROR(store->MakeDurable());
   }
   using participant::RecordType;
   participant::HeuristicRecord heuristic{

@@ -49,7 +49,10 @@ class CommitBatcherTest : public ::testing::Test {
 };
 
 TEST_F(CommitBatcherTest, ApplyIsDurableAndReported) {
-  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) { Record(t); });
+  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) {
+    Record(t);
+    return Status::Ok();
+  });
   const std::string changeset = ChangesetOf(1, 30);
   ASSERT_TRUE(batcher.Apply(7, &changeset).ok());
   EXPECT_EQ(test::Balance(store_.get(), 1), 70);
@@ -58,7 +61,10 @@ TEST_F(CommitBatcherTest, ApplyIsDurableAndReported) {
 }
 
 TEST_F(CommitBatcherTest, ConcurrentAppliesAllLandAndEachIsReportedOnce) {
-  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) { Record(t); });
+  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) {
+    Record(t);
+    return Status::Ok();
+  });
   const std::vector<std::string> changesets = {ChangesetOf(1, 1), ChangesetOf(2, 2),
                                                ChangesetOf(3, 3)};
   std::vector<Status> results(changesets.size());
@@ -78,7 +84,10 @@ TEST_F(CommitBatcherTest, ConcurrentAppliesAllLandAndEachIsReportedOnce) {
 }
 
 TEST_F(CommitBatcherTest, BadChangesetFailsAloneAndIsNotReported) {
-  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) { Record(t); });
+  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) {
+    Record(t);
+    return Status::Ok();
+  });
   const std::string good = ChangesetOf(1, 30);
   const std::string bad = "not a changeset";
   Status good_status;
