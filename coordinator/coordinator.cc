@@ -287,6 +287,10 @@ bool Coordinator::Deliver(int64_t txid, std::vector<std::string> remaining) {
 rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   Validate(request);
   const int64_t txid = txids_.Next();
+  if (txid == 0) {
+    Throw(rpc::ErrorCode::INTERNAL,
+          "this coordinator start used up its transaction ids; restart it to begin a new epoch");
+  }
   std::vector<std::string> names;
   for (const rpc::Branch& branch : request.branches) names.push_back(branch.participant);
   auto live = std::make_shared<Live>(names);

@@ -78,7 +78,13 @@ Status WalDecisionLog::Open(const wal::LogOptions& options, RecoveredDecisions* 
 StatusOr<uint64_t> WalDecisionLog::BeginEpoch() {
   std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
   std::lock_guard<std::mutex> lock(mu_);
-  const uint64_t epoch = last_epoch_ + 1;
+  // 2025-01-01T00:00:00Z in minutes since the Unix epoch.
+  constexpr int64_t k2025Minutes = 1735689600 / 60;
+  const int64_t minutes = std::chrono::duration_cast<std::chrono::minutes>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() -
+                          k2025Minutes;
+  const uint64_t epoch = std::max<uint64_t>(last_epoch_ + 1, minutes > 0 ? minutes : 0);
   if (epoch > TxidAllocator::kMaxEpoch) return Status::InvalidArgument("txid epochs exhausted");
   StatusOr<wal::Lsn> lsn = log_->AppendAndSync(TypeOf(RecordType::kEpoch), EncodeEpoch(epoch));
   if (!lsn.ok()) return lsn.status();

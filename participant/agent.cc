@@ -152,7 +152,9 @@ Status Agent::Checkpoint() {
         snapshot.prepared.push_back(PreparedRecord{txid, prepared.prepared_at_ms,
                                                    options_.coordinator, prepared.changeset});
       }
-      for (const auto& [txid, heuristic] : heuristics_) snapshot.heuristics.push_back(heuristic);
+      for (const auto& [txid, heuristic] : heuristics_) {
+        if (!heuristics_checked_.count(txid)) snapshot.heuristics.push_back(heuristic);
+      }
     }
     lsn = log_->Append(TypeOf(RecordType::kCheckpoint), EncodeCheckpoint(snapshot));
     if (!lsn.ok()) return lsn.status();
@@ -407,14 +409,18 @@ std::optional<HeuristicOutcome> Agent::HeuristicOutcomeOf(int64_t txid) {
 std::vector<HeuristicRecord> Agent::UncheckedHeuristics() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<HeuristicRecord> out;
-  for (const auto& [txid, heuristic] : heuristics_) out.push_back(heuristic);
+  for (const auto& [txid, heuristic] : heuristics_) {
+    if (!heuristics_checked_.count(txid)) out.push_back(heuristic);
+  }
   return out;
 }
 
 void Agent::MarkHeuristicChecked(int64_t txid) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (heuristics_.erase(txid) == 0) return;
+    // Kept in memory: a commit the coordinator still delivers is answered
+    // HEURISTIC_MISMATCH rather than acknowledged.
+    if (!heuristics_.count(txid) || !heuristics_checked_.insert(txid).second) return;
   }
   (void)LogOutcome(TypeOf(RecordType::kHeuristicChecked), {txid}, /*sync=*/false);
 }

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -124,7 +125,8 @@ class Agent {
   LockTable locks_;
   std::map<int64_t, Prepared> prepared_;
   std::map<int64_t, HeuristicRecord> heuristics_;
-  Status log_error_;  // sticky: once the WAL failed, nothing more is prepared
+  std::set<int64_t> heuristics_checked_;  // against the coordinator's decision
+  Status log_error_;                      // sticky: once the WAL failed, nothing more is prepared
 };
 
 }  // namespace twopc::participant

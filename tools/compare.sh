@@ -36,12 +36,10 @@ PEER=${PG2PC_RUN:-$ROOT/../shared/peers/pg2pc/run}
 [[ -x $PEER ]] || { echo "compare.sh: the reference is not at $PEER" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "compare.sh: python3 is needed" >&2; exit 1; }
 
-# Build what is missing (never more than two jobs: the build dir is shared).
-if [[ ! -x $TXBENCH || ! -x $BUILD/bin/txpart || ! -x $BUILD/bin/txcoord ]]; then
-  echo "compare.sh: building txbench txpart txcoord" >&2
-  [[ -f $BUILD/CMakeCache.txt ]] || cmake -S "$ROOT" -B "$BUILD" >&2
-  cmake --build "$BUILD" -j2 --target txbench txpart txcoord >&2
-fi
+# Bring the programs up to date (a stale build would measure old code).
+echo "compare.sh: building txbench txpart txcoord" >&2
+[[ -f $BUILD/CMakeCache.txt ]] || cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
+cmake --build "$BUILD" -j2 --target txbench txpart txcoord >&2
 
 LINES=$(mktemp /tmp/compare.XXXXXX)
 trap 'rm -f "$LINES"' EXIT

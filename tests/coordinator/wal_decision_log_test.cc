@@ -95,12 +95,27 @@ TEST_F(WalDecisionLogTest, EndRemovesTheCommit) {
   EXPECT_EQ(recovered_.committed_at_ms.count(11), 0u);
 }
 
+TEST_F(WalDecisionLogTest, AFreshLogStartsItsEpochAtTheClockSoALostLogReusesNoTxids) {
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  const int64_t minutes_since_2025 = std::chrono::duration_cast<std::chrono::minutes>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count() -
+                                     1735689600 / 60;
+  StatusOr<uint64_t> epoch = log_->BeginEpoch();
+  ASSERT_TRUE(epoch.ok());
+  EXPECT_GE(static_cast<int64_t>(*epoch), minutes_since_2025);
+  StatusOr<uint64_t> next = log_->BeginEpoch();
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(*next, *epoch);
+}
+
 TEST_F(WalDecisionLogTest, UndeliveredSurvivesRepeatedRestarts) {
   ASSERT_NO_FATAL_FAILURE(Reopen());
-  ASSERT_TRUE(log_->BeginEpoch().ok());
+  StatusOr<uint64_t> epoch = log_->BeginEpoch();
+  ASSERT_TRUE(epoch.ok());
   ASSERT_TRUE(log_->LogCommit(11, {"a", "b"}).ok());
   for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(Reopen());
-  EXPECT_EQ(recovered_.last_epoch, 1u);
+  EXPECT_EQ(recovered_.last_epoch, *epoch);
   EXPECT_EQ(recovered_.undelivered.at(11), (Names{"a", "b"}));
   EXPECT_EQ(Segments().size(), 1u) << "each open checkpoints and drops older segments";
   ASSERT_TRUE(log_->LogEnd(11).ok());
