@@ -1,5 +1,7 @@
 #include "tools/in_doubt_format.h"
 
+#include "tools/json_text.h"
+
 #include <cstdio>
 
 namespace twopc::tools {
@@ -18,38 +20,6 @@ std::string FormatAge(int64_t age_ms) {
                   static_cast<long long>((s % 3600) / 60));
   }
   return buf;
-}
-
-std::string JsonQuote(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
 }
 
 namespace {

@@ -20,6 +20,5 @@ std::string FormatInDoubtText(const InDoubtLine& line);
 // One JSON object.
 std::string FormatInDoubtJson(const InDoubtLine& line);
 std::string FormatAge(int64_t age_ms);
-std::string JsonQuote(const std::string& text);
 
 }  // namespace twopc::tools

@@ -1,5 +1,7 @@
 #include "tools/txctl_format.h"
 
+#include "tools/json_text.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -17,45 +19,6 @@ std::string OutcomeName(rpc::Outcome::type outcome) {
       return "UNKNOWN";
   }
   return "UNKNOWN";
-}
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof(buffer), "\\u%04x", static_cast<unsigned char>(c));
-          out += buffer;
-        } else {
-          out += c;  // UTF-8 passes through unchanged
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 namespace {
@@ -144,12 +107,12 @@ std::string FormatExecuteText(const rpc::ExecuteResult& result) {
 
 std::string FormatExecuteJson(const rpc::ExecuteResult& result) {
   std::string out = "{\"txid\":" + std::to_string(result.txid) +
-                    ",\"outcome\":" + JsonString(OutcomeName(result.outcome)) +
-                    ",\"reason\":" + JsonString(result.reason) + ",\"branches\":[";
+                    ",\"outcome\":" + tools::JsonQuote(OutcomeName(result.outcome)) +
+                    ",\"reason\":" + tools::JsonQuote(result.reason) + ",\"branches\":[";
   for (size_t i = 0; i < result.branches.size(); ++i) {
     const rpc::BranchResult& branch = result.branches[i];
     if (i > 0) out += ',';
-    out += "{\"participant\":" + JsonString(branch.participant) + ",\"changes\":[";
+    out += "{\"participant\":" + tools::JsonQuote(branch.participant) + ",\"changes\":[";
     for (size_t j = 0; j < branch.changes.size(); ++j) {
       if (j > 0) out += ',';
       out += std::to_string(branch.changes[j]);

@@ -10,9 +10,6 @@ namespace twopc::txctl {
 // "COMMITTED", "ABORTED", "IN_PROGRESS" or "UNKNOWN".
 std::string OutcomeName(rpc::Outcome::type outcome);
 
-// A JSON string literal, quotes included, with every character that needs it escaped.
-std::string JsonString(const std::string& text);
-
 // One value as a query prints it: NULL, an integer, a real, text (tab,
 // newline, CR and backslash escaped) or X'hex' for a blob.
 std::string FormatValue(const rpc::Value& value);

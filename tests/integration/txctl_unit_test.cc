@@ -1,6 +1,7 @@
 // txctl's command line and output formats, tested without any process.
 #include <gtest/gtest.h>
 
+#include "tools/json_text.h"
 #include "tools/txctl_args.h"
 #include "tools/txctl_format.h"
 
@@ -88,10 +89,10 @@ TEST(TxctlArgsTest, BadUsageIsExplained) {
             std::string::npos);
 }
 
-TEST(TxctlFormatTest, JsonStringEscapesQuotesBackslashesAndControlCharacters) {
-  EXPECT_EQ(JsonString("plain"), "\"plain\"");
-  EXPECT_EQ(JsonString("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
-  EXPECT_EQ(JsonString("h\xc3\xa9"), "\"h\xc3\xa9\"");
+TEST(TxctlFormatTest, JsonQuoteEscapesQuotesBackslashesAndControlCharacters) {
+  EXPECT_EQ(tools::JsonQuote("plain"), "\"plain\"");
+  EXPECT_EQ(tools::JsonQuote("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+  EXPECT_EQ(tools::JsonQuote("h\xc3\xa9"), "\"h\xc3\xa9\"");
 }
 
 rpc::Value Integer(int64_t v) {

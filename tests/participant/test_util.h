@@ -17,31 +17,11 @@
 #include "participant/sql_value.h"
 #include "participant/sqlite_session.h"
 #include "participant/sqlite_store.h"
+#include "tests/temp_dir.h"
 
 namespace twopc::participant::test {
 
-// A fresh directory, removed with everything in it when the object goes away.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/participant_test.XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << pattern;
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::twopc::test::TempDir;
 
 // Runs schema SQL on the file at path with a plain connection.
 inline void ExecRaw(const std::string& path, const std::string& sql) {

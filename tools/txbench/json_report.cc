@@ -1,38 +1,11 @@
 #include "tools/txbench/json_report.h"
 
+#include "tools/json_text.h"
+
 #include <cstdio>
 #include <sstream>
 
 namespace twopc::txbench {
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 std::string RenderJsonLine(const BenchReport& report) {
   char tps[32];
@@ -50,7 +23,7 @@ std::string RenderJsonLine(const BenchReport& report) {
   if (!report.rss_kib.empty()) {
     out << ",\"rss_kib\":{";
     for (size_t i = 0; i < report.rss_kib.size(); ++i) {
-      out << (i == 0 ? "" : ",") << JsonString(report.rss_kib[i].first) << ":"
+      out << (i == 0 ? "" : ",") << tools::JsonQuote(report.rss_kib[i].first) << ":"
           << report.rss_kib[i].second;
     }
     out << "}";

@@ -30,7 +30,4 @@ struct BenchReport {
 // `report` as one line of JSON, without a trailing newline.
 std::string RenderJsonLine(const BenchReport& report);
 
-// `text` as a JSON string literal, quotes included.
-std::string JsonString(const std::string& text);
-
 }  // namespace twopc::txbench
