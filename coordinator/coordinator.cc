@@ -7,6 +7,7 @@
 #include <thrift/Thrift.h>
 #include <boost/asio/post.hpp>
 
+#include "coordinator/overlapped_calls.h"
 #include "wal/fail_point.h"
 
 namespace twopc::coordinator {
@@ -144,74 +145,47 @@ void Coordinator::Validate(const rpc::ExecuteRequest& request) const {
   }
 }
 
-void Coordinator::FanOut(size_t n, const std::function<void(size_t)>& task) {
-  if (n == 0) return;
-  std::mutex mu;
-  std::condition_variable done_cv;
-  size_t pending = n - 1;
-  for (size_t i = 0; i + 1 < n; ++i) {
-    boost::asio::post(pool_, [&, i] {
-      task(i);
-      std::lock_guard<std::mutex> lock(mu);
-      if (--pending == 0) done_cv.notify_one();
-    });
+std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
+                                                             const rpc::ExecuteRequest& request,
+                                                             bool one_phase,
+                                                             Clock::time_point deadline) {
+  const size_t n = request.branches.size();
+  std::vector<VoteResult> votes(n);
+  std::vector<ParticipantPool*> pools;
+  for (const rpc::Branch& branch : request.branches) {
+    pools.push_back(participants_.at(branch.participant).get());
   }
-  task(n - 1);
-  std::unique_lock<std::mutex> lock(mu);
-  done_cv.wait(lock, [&] { return pending == 0; });
-}
-
-Coordinator::VoteResult Coordinator::SendPrepare(int64_t txid, const rpc::Branch& branch,
-                                                 bool one_phase, Clock::time_point deadline) {
-  VoteResult result;
   const int64_t timeout_ms = MillisUntil(deadline);
-  if (timeout_ms <= 0) {
-    result.reason = "prepare timed out";
-    return result;
+  auto remaining = [deadline] { return std::max<int64_t>(1, MillisUntil(deadline)); };
+  auto send = [&](size_t i, ParticipantPool::Client& client) {
+    rpc::PrepareRequest prepare;
+    prepare.txid = txid;
+    prepare.statements = request.branches[i].statements;
+    prepare.__set_one_phase(one_phase);
+    client->send_prepare(prepare);
+  };
+  auto receive = [&](size_t i, ParticipantPool::Client& client) {
+    rpc::PrepareResult reply;
+    client->recv_prepare(reply);
+    votes[i].vote = FromThrift(reply.vote);
+    votes[i].reason = reply.reason;
+    votes[i].changes = reply.changes;
+  };
+  const std::vector<std::optional<CallFailure>> failures =
+      OverlapCalls(pools, remaining, send, receive);
+  for (size_t i = 0; i < n; ++i) {
+    if (!failures[i]) continue;
+    if (failures[i]->refused) {
+      votes[i].vote = BranchVote::kNo;
+      votes[i].reason = failures[i]->message;
+    } else {
+      votes[i].vote = BranchVote::kFailed;
+      votes[i].reason = MillisUntil(deadline) <= 0 ? "no vote within the prepare timeout (" +
+                                                         std::to_string(timeout_ms) + " ms)"
+                                                   : "unreachable: " + failures[i]->message;
+    }
   }
-  rpc::PrepareRequest request;
-  request.txid = txid;
-  request.statements = branch.statements;
-  request.__set_one_phase(one_phase);
-  try {
-    participants_.at(branch.participant)
-        ->With(static_cast<int>(timeout_ms), [&](ParticipantPool::Client& client) {
-          rpc::PrepareResult reply;
-          client->prepare(reply, request);
-          result.vote = FromThrift(reply.vote);
-          result.reason = reply.reason;
-          result.changes = reply.changes;
-        });
-  } catch (const rpc::TxError& e) {
-    result.vote = BranchVote::kNo;
-    result.reason = e.message;
-  } catch (const apache::thrift::TException& e) {
-    result.vote = BranchVote::kFailed;
-    result.reason = MillisUntil(deadline) <= 0 ? "no vote within the prepare timeout (" +
-                                                     std::to_string(timeout_ms) + " ms)"
-                                               : std::string("unreachable: ") + e.what();
-  }
-  return result;
-}
-
-bool Coordinator::SendCommit(int64_t txid, const std::string& participant) {
-  auto it = participants_.find(participant);
-  if (it == participants_.end()) {
-    LOG_EVERY_N(ERROR, 100) << "transaction " << txid << " must be committed at participant '"
-                            << participant << "', which is not configured (--participant)";
-    return false;
-  }
-  try {
-    it->second->With(static_cast<int>(options_.commit_rpc_timeout.count()),
-                     [&](ParticipantPool::Client& client) { client->commit(txid); });
-    return true;
-  } catch (const rpc::TxError& e) {
-    LOG(ERROR) << "participant " << participant << " refused to commit transaction " << txid << ": "
-               << e.message;
-  } catch (const apache::thrift::TException& e) {
-    VLOG(1) << "commit of " << txid << " to " << participant << " failed: " << e.what();
-  }
-  return false;
+  return votes;
 }
 
 void Coordinator::SendAbortsInBackground(int64_t txid, const std::vector<std::string>& names) {
@@ -262,12 +236,50 @@ void Coordinator::Finish(int64_t txid, TxnOutcome outcome) {
 }
 
 bool Coordinator::Deliver(int64_t txid, std::vector<std::string> remaining) {
+  std::vector<ParticipantPool*> pools;
+  std::vector<std::string> unknown;  // named in the log, not configured now
+  for (auto it = remaining.begin(); it != remaining.end();) {
+    auto pool = participants_.find(*it);
+    if (pool == participants_.end()) {
+      LOG_EVERY_N(ERROR, 100) << "transaction " << txid << " must be committed at participant '"
+                              << *it << "', which is not configured (--participant)";
+      unknown.push_back(*it);
+      it = remaining.erase(it);
+      continue;
+    }
+    pools.push_back(pool->second.get());
+    ++it;
+  }
+  const int64_t timeout_ms = options_.commit_rpc_timeout.count();
+  bool first_ack = true;
+  const std::vector<std::optional<CallFailure>> failures = OverlapCalls(
+      pools, [timeout_ms] { return timeout_ms; },
+      [txid](size_t, ParticipantPool::Client& client) { client->send_commit(txid); },
+      [&](size_t, ParticipantPool::Client& client) {
+        client->recv_commit();
+        // Crash point 5: the decision reached some participants, maybe not all.
+        if (first_ack && remaining.size() > 1)
+          TWOPC_FAIL_POINT("coordinator_after_first_commit_delivered");
+        first_ack = false;
+      });
   std::vector<char> acked(remaining.size(), 0);
-  FanOut(remaining.size(), [&](size_t i) {
-    acked[i] = SendCommit(txid, remaining[i]);
-    // Crash point 5: the decision reached some participants, maybe not all.
-    if (acked[i]) TWOPC_FAIL_POINT("coordinator_after_first_commit_delivered");
-  });
+  for (size_t i = 0; i < remaining.size(); ++i) {
+    if (!failures[i]) {
+      acked[i] = 1;
+    } else if (failures[i]->refused && failures[i]->code == rpc::ErrorCode::HEURISTIC_MISMATCH) {
+      // Nothing more can be delivered: the mismatch is reported instead.
+      ReportHeuristicMismatch(txid, remaining[i], rpc::Decision::ABORT);
+      acked[i] = 1;
+    } else if (failures[i]->refused) {
+      LOG(ERROR) << "participant " << remaining[i] << " refused to commit transaction " << txid
+                 << ": " << failures[i]->message;
+    } else {
+      VLOG(1) << "commit of " << txid << " to " << remaining[i]
+              << " failed: " << failures[i]->message;
+    }
+  }
+  remaining.insert(remaining.end(), unknown.begin(), unknown.end());
+  acked.resize(remaining.size(), 0);
   std::vector<std::string> still;
   for (size_t i = 0; i < remaining.size(); ++i) {
     if (!acked[i]) still.push_back(remaining[i]);
@@ -312,10 +324,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   const Clock::time_point deadline = Clock::now() + timeout;
 
   // Phase 1: every branch prepares in parallel.
-  std::vector<VoteResult> votes(request.branches.size());
-  FanOut(request.branches.size(), [&](size_t i) {
-    votes[i] = SendPrepare(txid, request.branches[i], start.one_phase, deadline);
-  });
+  std::vector<VoteResult> votes = PrepareAll(txid, request, start.one_phase, deadline);
 
   if (start.one_phase && votes[0].vote == BranchVote::kFailed) {
     // A single branch commits by itself: without its answer the outcome is

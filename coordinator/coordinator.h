@@ -83,15 +83,14 @@ class Coordinator {
   };
 
   void Validate(const rpc::ExecuteRequest& request) const;
-  VoteResult SendPrepare(int64_t txid, const rpc::Branch& branch, bool one_phase,
-                         std::chrono::steady_clock::time_point deadline);
-  bool SendCommit(int64_t txid, const std::string& participant);
+  // Phase 1: every branch's prepare sent, then every vote read (overlapped).
+  std::vector<VoteResult> PrepareAll(int64_t txid, const rpc::ExecuteRequest& request,
+                                     bool one_phase,
+                                     std::chrono::steady_clock::time_point deadline);
   // Aborts an unanswered one-phase branch: true aborted, false it had
   // committed, nullopt unknown (unreachable).
   std::optional<bool> AbortOnePhase(int64_t txid, const std::string& participant);
   void SendAbortsInBackground(int64_t txid, const std::vector<std::string>& participants);
-  // Runs task(i) for i in [0, n) in parallel (the last one on this thread).
-  void FanOut(size_t n, const std::function<void(size_t)>& task);
   // Delivers txid's commit to its remaining participants; true when all acknowledged.
   bool Deliver(int64_t txid, std::vector<std::string> remaining);
   // Delivers a fresh commit, then forgets the live transaction.
@@ -103,10 +102,8 @@ class Coordinator {
   DecisionLog* log_;
   std::map<std::string, std::unique_ptr<ParticipantPool>> participants_;
   TxidAllocator txids_;
-  boost::asio::thread_pool pool_;  // fan-out RPCs; its tasks never wait for each other
-  // Commits delivered after the client was answered. Separate from pool_:
-  // a delivery waits for its fan-out tasks, which must not queue behind it.
-  boost::asio::thread_pool delivery_pool_;
+  boost::asio::thread_pool pool_;           // aborts sent after the client was answered
+  boost::asio::thread_pool delivery_pool_;  // commits delivered after the client was answered
 
   mutable std::mutex mu_;
   std::map<int64_t, std::shared_ptr<Live>> live_;

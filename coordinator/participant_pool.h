@@ -38,10 +38,12 @@ class ParticipantPool {
   const std::string& name() const { return name_; }
   const rpc::HostPort& address() const { return address_; }
 
- private:
+  // An idle connection, or a new one (not yet connected).
   std::unique_ptr<Client> Borrow();
+  // Only a connection that is known to be healthy goes back.
   void Return(std::unique_ptr<Client> client);
 
+ private:
   const std::string name_;
   const rpc::HostPort address_;
   const int connect_timeout_ms_;
