@@ -71,7 +71,8 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       pool_(options.fanout_threads),
       delivery_pool_(options.fanout_threads),
       undelivered_(std::move(recovered.undelivered)),
-      committed_at_ms_(std::move(recovered.committed_at_ms)) {
+      committed_at_ms_(std::move(recovered.committed_at_ms)),
+      mismatches_(std::move(recovered.mismatches)) {
   for (const auto& [txid, names] : undelivered_) {
     LOG(INFO) << "transaction " << txid << " committed before the restart; delivering it to "
               << names.size() << " participant(s) again";
@@ -504,13 +505,13 @@ std::vector<rpc::InDoubtTransaction> Coordinator::InDoubt() {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const Mismatch& m : mismatches_) {
+    for (const MismatchRecord& m : mismatches_) {
       rpc::InDoubtTransaction t;
       t.txid = m.txid;
       t.state = "HEURISTIC_MISMATCH";
       t.age_ms = now_ms - m.reported_at_ms;
       t.participants = {m.participant};
-      t.__set_detail(std::string("an operator forced ") + DecisionName(m.heuristic) +
+      t.__set_detail(std::string("an operator forced ") + (m.forced_commit ? "COMMIT" : "ABORT") +
                      " at this participant; the coordinator decided otherwise");
       out.push_back(std::move(t));
     }
@@ -524,11 +525,16 @@ void Coordinator::ReportHeuristicMismatch(int64_t txid, const std::string& parti
   LOG(ERROR) << "HEURISTIC MISMATCH: transaction " << txid << " was forced to "
              << DecisionName(heuristic) << " at participant " << participant
              << ", which disagrees with the coordinator's decision";
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const Mismatch& m : mismatches_) {
-    if (m.txid == txid && m.participant == participant) return;
+  MismatchRecord record{txid, participant, heuristic == rpc::Decision::COMMIT, WallClockMillis()};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const MismatchRecord& m : mismatches_) {
+      if (m.txid == txid && m.participant == participant) return;
+    }
+    mismatches_.push_back(record);
   }
-  mismatches_.push_back(Mismatch{txid, participant, heuristic, WallClockMillis()});
+  Status logged = log_->LogMismatch(record);
+  if (!logged.ok()) LOG(ERROR) << "logging the mismatch: " << logged.ToString();
 }
 
 void Coordinator::RedeliveryLoop() {

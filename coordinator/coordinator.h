@@ -70,12 +70,6 @@ class Coordinator {
     TransactionMachine machine;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   };
-  struct Mismatch {
-    int64_t txid;
-    std::string participant;
-    rpc::Decision::type heuristic;
-    int64_t reported_at_ms;
-  };
   struct VoteResult {
     BranchVote vote = BranchVote::kFailed;
     std::string reason;
@@ -111,7 +105,7 @@ class Coordinator {
   std::map<int64_t, std::vector<std::string>> undelivered_;
   std::map<int64_t, int64_t> committed_at_ms_;  // wall clock of each undelivered COMMIT
   std::set<int64_t> delivering_;                // being delivered by an Execute right now
-  std::vector<Mismatch> mismatches_;
+  std::vector<MismatchRecord> mismatches_;      // reported heuristic mismatches
   RecentOutcomes recent_{1 << 20};
   bool stopping_ = false;
   std::condition_variable stop_cv_;

@@ -49,12 +49,40 @@ StatusOr<CommitRecord> DecodeCommit(std::string_view payload) {
   return record;
 }
 
+std::string EncodeMismatch(const MismatchRecord& record) {
+  std::string out;
+  wal::PutFixed64(&out, static_cast<uint64_t>(record.txid));
+  wal::PutLengthPrefixed(&out, record.participant);
+  wal::PutVarint64(&out, record.forced_commit ? 1 : 0);
+  wal::PutFixed64(&out, static_cast<uint64_t>(record.reported_at_ms));
+  return out;
+}
+
+StatusOr<MismatchRecord> DecodeMismatch(std::string_view payload) {
+  wal::Decoder decoder(payload);
+  uint64_t txid = 0;
+  std::string_view participant;
+  uint64_t forced_commit = 0;
+  uint64_t at = 0;
+  if (!decoder.GetFixed64(&txid) || !decoder.GetLengthPrefixed(&participant) ||
+      !decoder.GetVarint64(&forced_commit) || forced_commit > 1 || !decoder.GetFixed64(&at) ||
+      !decoder.done()) {
+    return Status::Corruption("malformed HEURISTIC_MISMATCH record");
+  }
+  return MismatchRecord{static_cast<int64_t>(txid), std::string(participant), forced_commit == 1,
+                        static_cast<int64_t>(at)};
+}
+
 std::string EncodeCheckpoint(const CheckpointRecord& record) {
   std::string out;
   wal::PutFixed64(&out, record.epoch);
   wal::PutVarint64(&out, record.undelivered.size());
   for (const CommitRecord& commit : record.undelivered) {
     wal::PutLengthPrefixed(&out, EncodeCommit(commit));
+  }
+  wal::PutVarint64(&out, record.mismatches.size());
+  for (const MismatchRecord& mismatch : record.mismatches) {
+    wal::PutLengthPrefixed(&out, EncodeMismatch(mismatch));
   }
   return out;
 }
@@ -74,6 +102,18 @@ StatusOr<CheckpointRecord> DecodeCheckpoint(std::string_view payload) {
     StatusOr<CommitRecord> commit = DecodeCommit(encoded);
     if (!commit.ok()) return commit.status();
     record.undelivered.push_back(std::move(*commit));
+  }
+  if (!decoder.GetVarint64(&count) || count > payload.size()) {
+    return Status::Corruption("malformed CHECKPOINT record");
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view encoded;
+    if (!decoder.GetLengthPrefixed(&encoded)) {
+      return Status::Corruption("malformed CHECKPOINT record");
+    }
+    StatusOr<MismatchRecord> mismatch = DecodeMismatch(encoded);
+    if (!mismatch.ok()) return mismatch.status();
+    record.mismatches.push_back(std::move(*mismatch));
   }
   if (!decoder.done()) return Status::Corruption("malformed CHECKPOINT record");
   return record;

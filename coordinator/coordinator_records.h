@@ -17,7 +17,19 @@ enum class RecordType : uint8_t {
   // First record of a segment after truncation: the epoch and every COMMIT
   // without END at that moment, so older segments can be deleted.
   kCheckpoint = 4,
+  // A participant reported that an operator forced the other outcome there.
+  kHeuristicMismatch = 5,
 };
+
+struct MismatchRecord {
+  int64_t txid = 0;
+  std::string participant;
+  bool forced_commit = false;  // what the operator forced (COMMIT or ABORT)
+  int64_t reported_at_ms = 0;
+};
+
+std::string EncodeMismatch(const MismatchRecord& record);
+StatusOr<MismatchRecord> DecodeMismatch(std::string_view payload);
 
 struct CommitRecord {
   int64_t txid = 0;
@@ -34,6 +46,7 @@ StatusOr<CommitRecord> DecodeCommit(std::string_view payload);
 struct CheckpointRecord {
   uint64_t epoch = 0;
   std::vector<CommitRecord> undelivered;
+  std::vector<MismatchRecord> mismatches;  // kept until an operator clears the log
 };
 
 std::string EncodeCheckpoint(const CheckpointRecord& record);

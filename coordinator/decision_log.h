@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/coordinator_records.h"
 #include "wal/status.h"
 
 namespace twopc::coordinator {
@@ -18,6 +19,7 @@ struct RecoveredDecisions {
   uint64_t last_epoch = 0;
   std::map<int64_t, std::vector<std::string>> undelivered;  // txid -> participants
   std::map<int64_t, int64_t> committed_at_ms;               // txid -> wall clock of COMMIT
+  std::vector<MismatchRecord> mismatches;                   // heuristic mismatches reported
 };
 
 class DecisionLog {
@@ -30,6 +32,9 @@ class DecisionLog {
   // Every participant applied txid. Not forced: a lost END only means one
   // more (idempotent) delivery after a restart.
   virtual Status LogEnd(int64_t txid) = 0;
+  // A heuristic mismatch a participant reported, kept so that operators see
+  // it after restarts too. Not forced: the participant reports it again.
+  virtual Status LogMismatch(const MismatchRecord& mismatch) = 0;
 };
 
 }  // namespace twopc::coordinator

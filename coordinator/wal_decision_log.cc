@@ -37,9 +37,16 @@ Status ReplayDecisions(const wal::LogRecord& record, RecoveredDecisions* recover
       recovered->committed_at_ms.erase(*txid);
       return Status::Ok();
     }
+    case RecordType::kHeuristicMismatch: {
+      StatusOr<MismatchRecord> mismatch = DecodeMismatch(record.payload);
+      if (!mismatch.ok()) return mismatch.status();
+      recovered->mismatches.push_back(std::move(*mismatch));
+      return Status::Ok();
+    }
     case RecordType::kCheckpoint: {
       StatusOr<CheckpointRecord> checkpoint = DecodeCheckpoint(record.payload);
       if (!checkpoint.ok()) return checkpoint.status();
+      recovered->mismatches = checkpoint->mismatches;
       recovered->last_epoch = std::max(recovered->last_epoch, checkpoint->epoch);
       recovered->undelivered.clear();
       recovered->committed_at_ms.clear();
@@ -56,6 +63,7 @@ Status ReplayDecisions(const wal::LogRecord& record, RecoveredDecisions* recover
 WalDecisionLog::WalDecisionLog(std::unique_ptr<wal::Log> log, const RecoveredDecisions& recovered,
                                uint64_t checkpoint_bytes)
     : log_(std::move(log)), checkpoint_bytes_(checkpoint_bytes), last_epoch_(recovered.last_epoch) {
+  mismatches_ = recovered.mismatches;
   for (const auto& [txid, participants] : recovered.undelivered) {
     auto at = recovered.committed_at_ms.find(txid);
     open_[txid] =
@@ -123,6 +131,19 @@ Status WalDecisionLog::LogEnd(int64_t txid) {
   return Status::Ok();
 }
 
+Status WalDecisionLog::LogMismatch(const MismatchRecord& mismatch) {
+  {
+    std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
+    StatusOr<wal::Lsn> lsn =
+        log_->Append(TypeOf(RecordType::kHeuristicMismatch), EncodeMismatch(mismatch));
+    if (!lsn.ok()) return lsn.status();
+    std::lock_guard<std::mutex> lock(mu_);
+    mismatches_.push_back(mismatch);
+  }
+  MaybeCheckpoint();
+  return Status::Ok();
+}
+
 void WalDecisionLog::MaybeCheckpoint() {
   if (log_->stats().bytes_written - bytes_at_checkpoint_.load() < checkpoint_bytes_) return;
   if (checkpointing_.exchange(true)) return;  // another thread is at it
@@ -143,6 +164,7 @@ Status WalDecisionLog::Checkpoint() {
       std::lock_guard<std::mutex> lock(mu_);
       record.epoch = last_epoch_;
       for (const auto& [txid, commit] : open_) record.undelivered.push_back(commit);
+      record.mismatches = mismatches_;
     }
     lsn = log_->Append(TypeOf(RecordType::kCheckpoint), EncodeCheckpoint(record));
     if (!lsn.ok()) return lsn.status();

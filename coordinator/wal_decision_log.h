@@ -26,6 +26,7 @@ class WalDecisionLog : public DecisionLog {
   StatusOr<uint64_t> BeginEpoch() override;
   Status LogCommit(int64_t txid, const std::vector<std::string>& participants) override;
   Status LogEnd(int64_t txid) override;
+  Status LogMismatch(const MismatchRecord& mismatch) override;
 
   // Writes a checkpoint now and deletes the segments before it.
   Status Checkpoint();
@@ -45,6 +46,7 @@ class WalDecisionLog : public DecisionLog {
   std::shared_mutex checkpoint_mu_;
   std::mutex mu_;                         // guards open_ and last_epoch_
   std::map<int64_t, CommitRecord> open_;  // COMMIT without END
+  std::vector<MismatchRecord> mismatches_;
   uint64_t last_epoch_;
   std::atomic<uint64_t> bytes_at_checkpoint_{0};
   std::atomic<bool> checkpointing_{false};

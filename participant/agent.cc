@@ -54,6 +54,7 @@ Status Agent::Open(const AgentOptions& options, SqliteStore* store,
 }
 
 Status Agent::Recover(ParticipantLogState state) {
+  mismatches_ = state.mismatches;
   for (const auto& [txid, heuristic] : state.heuristics) {
     heuristics_[txid] = heuristic;
     if (heuristic.outcome == HeuristicOutcome::kCommit) {
@@ -155,6 +156,7 @@ Status Agent::Checkpoint() {
       for (const auto& [txid, heuristic] : heuristics_) {
         if (!heuristics_checked_.count(txid)) snapshot.heuristics.push_back(heuristic);
       }
+      for (const auto& [txid, mismatch] : mismatches_) snapshot.mismatches.push_back(mismatch);
     }
     lsn = log_->Append(TypeOf(RecordType::kCheckpoint), EncodeCheckpoint(snapshot));
     if (!lsn.ok()) return lsn.status();
@@ -415,12 +417,23 @@ std::vector<HeuristicRecord> Agent::UncheckedHeuristics() {
   return out;
 }
 
-void Agent::MarkHeuristicChecked(int64_t txid) {
+void Agent::MarkHeuristicChecked(int64_t txid, bool agreed) {
+  HeuristicRecord heuristic;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    auto it = heuristics_.find(txid);
+    if (it == heuristics_.end() || heuristics_checked_.count(txid)) return;
+    heuristic = it->second;
     // Kept in memory: a commit the coordinator still delivers is answered
     // HEURISTIC_MISMATCH rather than acknowledged.
-    if (!heuristics_.count(txid) || !heuristics_checked_.insert(txid).second) return;
+    heuristics_checked_.insert(txid);
+    if (!agreed) mismatches_[txid] = heuristic;
+  }
+  if (!agreed) {
+    std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
+    StatusOr<wal::Lsn> lsn =
+        log_->Append(TypeOf(RecordType::kHeuristicMismatch), EncodeHeuristic(heuristic));
+    if (!lsn.ok()) LOG(ERROR) << "logging a heuristic mismatch: " << lsn.status().ToString();
   }
   (void)LogOutcome(TypeOf(RecordType::kHeuristicChecked), {txid}, /*sync=*/false);
 }

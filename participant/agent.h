@@ -70,7 +70,9 @@ class Agent {
   // stopped. Each is checked once against the coordinator's decision.
   std::optional<HeuristicOutcome> HeuristicOutcomeOf(int64_t txid);
   std::vector<HeuristicRecord> UncheckedHeuristics();
-  void MarkHeuristicChecked(int64_t txid);
+  // agreed: the coordinator decided the same; otherwise the mismatch is kept
+  // in the log (and shown by txrecover list) from now on.
+  void MarkHeuristicChecked(int64_t txid, bool agreed);
 
   struct PreparedInfo {
     int64_t txid;
@@ -125,6 +127,7 @@ class Agent {
   LockTable locks_;
   std::map<int64_t, Prepared> prepared_;
   std::map<int64_t, HeuristicRecord> heuristics_;
+  std::map<int64_t, HeuristicRecord> mismatches_;
   std::set<int64_t> heuristics_checked_;  // against the coordinator's decision
   Status log_error_;                      // sticky: once the WAL failed, nothing more is prepared
 };

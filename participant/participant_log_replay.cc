@@ -38,6 +38,8 @@ Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState
       state->heuristics.clear();
       for (PreparedRecord& p : checkpoint->prepared) state->unresolved[p.txid] = std::move(p);
       for (const HeuristicRecord& h : checkpoint->heuristics) state->heuristics[h.txid] = h;
+      state->mismatches.clear();
+      for (const HeuristicRecord& h : checkpoint->mismatches) state->mismatches[h.txid] = h;
       return Status::Ok();
     }
     case RecordType::kHeuristic: {
@@ -45,6 +47,12 @@ Status ReplayParticipantRecord(const wal::LogRecord& record, ParticipantLogState
       if (!heuristic.ok()) return heuristic.status();
       state->heuristics[heuristic->txid] = *heuristic;
       state->unresolved.erase(heuristic->txid);
+      return Status::Ok();
+    }
+    case RecordType::kHeuristicMismatch: {
+      StatusOr<HeuristicRecord> mismatch = DecodeHeuristic(record.payload);
+      if (!mismatch.ok()) return mismatch.status();
+      state->mismatches[mismatch->txid] = *mismatch;
       return Status::Ok();
     }
     case RecordType::kHeuristicChecked: {

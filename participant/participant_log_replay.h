@@ -15,6 +15,7 @@ namespace twopc::participant {
 struct ParticipantLogState {
   std::map<int64_t, PreparedRecord> unresolved;   // PREPARED without outcome
   std::map<int64_t, HeuristicRecord> heuristics;  // forced by an operator, not yet checked
+  std::map<int64_t, HeuristicRecord> mismatches;  // checked: the coordinator decided otherwise
   // PREPARED and then COMMITTED: applied, but the database may have lost the
   // commit (it is synced only at checkpoints). Checked at restart.
   std::map<int64_t, std::string> committed;  // txid -> changeset

@@ -57,9 +57,9 @@ std::string EncodeCheckpoint(const CheckpointRecord& record) {
   std::string out;
   wal::PutVarint64(&out, record.prepared.size());
   for (const PreparedRecord& p : record.prepared) wal::PutLengthPrefixed(&out, EncodePrepared(p));
-  wal::PutVarint64(&out, record.heuristics.size());
-  for (const HeuristicRecord& h : record.heuristics) {
-    wal::PutLengthPrefixed(&out, EncodeHeuristic(h));
+  for (const std::vector<HeuristicRecord>* list : {&record.heuristics, &record.mismatches}) {
+    wal::PutVarint64(&out, list->size());
+    for (const HeuristicRecord& h : *list) wal::PutLengthPrefixed(&out, EncodeHeuristic(h));
   }
   return out;
 }
@@ -77,13 +77,15 @@ StatusOr<CheckpointRecord> DecodeCheckpoint(std::string_view payload) {
     if (!record.ok()) return record.status();
     out.prepared.push_back(std::move(*record));
   }
-  if (!decoder.GetVarint64(&count) || count > payload.size()) return bad;
-  for (uint64_t i = 0; i < count; ++i) {
-    std::string_view encoded;
-    if (!decoder.GetLengthPrefixed(&encoded)) return bad;
-    StatusOr<HeuristicRecord> record = DecodeHeuristic(encoded);
-    if (!record.ok()) return record.status();
-    out.heuristics.push_back(*record);
+  for (std::vector<HeuristicRecord>* list : {&out.heuristics, &out.mismatches}) {
+    if (!decoder.GetVarint64(&count) || count > payload.size()) return bad;
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string_view encoded;
+      if (!decoder.GetLengthPrefixed(&encoded)) return bad;
+      StatusOr<HeuristicRecord> record = DecodeHeuristic(encoded);
+      if (!record.ok()) return record.status();
+      list->push_back(*record);
+    }
   }
   if (!decoder.done()) return bad;
   return out;

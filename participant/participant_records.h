@@ -23,6 +23,9 @@ enum class RecordType : uint8_t {
   kHeuristic = 5,
   // The heuristic decision was checked against the coordinator's (and reported if they differ).
   kHeuristicChecked = 6,
+  // The check found that the coordinator decided the other outcome (a
+  // HEURISTIC payload). Kept across checkpoints, for operators.
+  kHeuristicMismatch = 7,
 };
 
 enum class HeuristicOutcome : uint8_t { kCommit = 1, kAbort = 2 };
@@ -42,7 +45,8 @@ struct PreparedRecord {
 
 struct CheckpointRecord {
   std::vector<PreparedRecord> prepared;
-  std::vector<HeuristicRecord> heuristics;
+  std::vector<HeuristicRecord> heuristics;  // not yet checked
+  std::vector<HeuristicRecord> mismatches;  // checked, and the coordinator disagreed
 };
 
 std::string EncodePrepared(const PreparedRecord& record);

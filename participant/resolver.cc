@@ -77,7 +77,7 @@ int Resolver::CheckHeuristics(bool* unreachable) {
       LOG(INFO) << "transaction " << heuristic.txid
                 << ": the heuristic decision agrees with the coordinator's";
     }
-    agent_->MarkHeuristicChecked(heuristic.txid);
+    agent_->MarkHeuristicChecked(heuristic.txid, /*agreed=*/forced == *decision);
     ++checked;
   }
   return checked;

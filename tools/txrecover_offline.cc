@@ -104,6 +104,17 @@ Status ListParticipantLog(const std::string& dir, const std::string& db, Offline
     line.detail = "forced by an operator; not yet checked against the coordinator's decision";
     out->lines.push_back(std::move(line));
   }
+  for (const auto& [txid, mismatch] : state.mismatches) {
+    InDoubtLine line;
+    line.txid = txid;
+    line.age_ms = mismatch.decided_at_ms > 0 ? now - mismatch.decided_at_ms : 0;
+    line.state = "HEURISTIC_MISMATCH";
+    line.detail =
+        std::string("an operator forced ") +
+        (mismatch.outcome == participant::HeuristicOutcome::kCommit ? "COMMIT" : "ABORT") +
+        " here; the coordinator decided otherwise";
+    out->lines.push_back(std::move(line));
+  }
   return Status::Ok();
 }
 

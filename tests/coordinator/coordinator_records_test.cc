@@ -72,6 +72,27 @@ TEST(CoordinatorRecords, CheckpointRoundTripsEpochAndUndelivered) {
   ExpectSameCommit(decoded->undelivered[1], record.undelivered[1]);
 }
 
+TEST(CoordinatorRecords, MismatchRoundTripsAndTruncationIsCorruption) {
+  const MismatchRecord record{7, "p2", false, 99};
+  const std::string encoded = EncodeMismatch(record);
+  StatusOr<MismatchRecord> decoded = DecodeMismatch(encoded);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->txid, 7);
+  EXPECT_EQ(decoded->participant, "p2");
+  EXPECT_FALSE(decoded->forced_commit);
+  EXPECT_EQ(decoded->reported_at_ms, 99);
+  for (size_t n = 0; n < encoded.size(); ++n) {
+    EXPECT_TRUE(DecodeMismatch(encoded.substr(0, n)).status().IsCorruption()) << n;
+  }
+  CheckpointRecord checkpoint;
+  checkpoint.epoch = 5;
+  checkpoint.mismatches = {record};
+  StatusOr<CheckpointRecord> round = DecodeCheckpoint(EncodeCheckpoint(checkpoint));
+  ASSERT_TRUE(round.ok());
+  ASSERT_EQ(round->mismatches.size(), 1u);
+  EXPECT_EQ(round->mismatches[0].participant, "p2");
+}
+
 TEST(CoordinatorRecords, EmptyCheckpointRoundTrips) {
   CheckpointRecord record;
   record.epoch = 7;

@@ -109,6 +109,23 @@ TEST_F(WalDecisionLogTest, AFreshLogStartsItsEpochAtTheClockSoALostLogReusesNoTx
   EXPECT_GT(*next, *epoch);
 }
 
+TEST_F(WalDecisionLogTest, HeuristicMismatchesSurviveRestartsAndCheckpoints) {
+  ASSERT_NO_FATAL_FAILURE(Reopen(/*checkpoint_bytes=*/256));
+  ASSERT_TRUE(log_->LogMismatch(MismatchRecord{41, "p1", true, 1234}).ok());
+  for (int64_t txid = 100; txid < 120; ++txid) {  // enough to checkpoint a few times
+    ASSERT_TRUE(log_->LogCommit(txid, {"p0"}).ok());
+    ASSERT_TRUE(log_->LogEnd(txid).ok());
+  }
+  EXPECT_GT(log_->checkpoints(), 1u);
+  for (int i = 0; i < 2; ++i) ASSERT_NO_FATAL_FAILURE(Reopen(/*checkpoint_bytes=*/256));
+  ASSERT_EQ(recovered_.mismatches.size(), 1u);
+  EXPECT_EQ(recovered_.mismatches[0].txid, 41);
+  EXPECT_EQ(recovered_.mismatches[0].participant, "p1");
+  EXPECT_TRUE(recovered_.mismatches[0].forced_commit);
+  EXPECT_EQ(recovered_.mismatches[0].reported_at_ms, 1234);
+  EXPECT_TRUE(recovered_.undelivered.empty());
+}
+
 TEST_F(WalDecisionLogTest, UndeliveredSurvivesRepeatedRestarts) {
   ASSERT_NO_FATAL_FAILURE(Reopen());
   StatusOr<uint64_t> epoch = log_->BeginEpoch();

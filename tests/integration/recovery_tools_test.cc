@@ -167,6 +167,19 @@ TEST_F(RecoveryToolsTest, AHeuristicCommitTheCoordinatorDidNotDecideIsReportedAs
       },
       kDeadlineMs);
   EXPECT_TRUE(reported) << shown;
+  // Both sides keep it: the coordinator across a restart, the participant's
+  // log for txrecover.
+  ASSERT_TRUE(cluster_->RestartCoordinator(&error)) << error;
+  shown = cluster_->Txctl({"--coordinator", cluster_->coordinator_address(), "in-doubt"}).out;
+  EXPECT_TRUE(Contains(shown, txid + " HEURISTIC_MISMATCH ")) << shown;
+  std::string offline;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        offline = Txrecover({"list", "--participant-wal", Wal(0)}).out;
+        return Contains(offline, txid + " HEURISTIC_MISMATCH ");
+      },
+      kDeadlineMs))
+      << offline;
   std::string error2;
   ASSERT_TRUE(cluster_->RestartParticipant(1, &error2)) << error2;
   EXPECT_TRUE(WaitFor(

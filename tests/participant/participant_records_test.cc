@@ -75,6 +75,7 @@ CheckpointRecord SampleCheckpoint() {
   record.prepared = {SamplePrepared(1), SamplePrepared(2), SamplePrepared(3)};
   record.heuristics = {SampleHeuristic(4, HeuristicOutcome::kCommit),
                        SampleHeuristic(5, HeuristicOutcome::kAbort)};
+  record.mismatches = {SampleHeuristic(6, HeuristicOutcome::kCommit)};
   return record;
 }
 
@@ -90,6 +91,8 @@ TEST(ParticipantRecords, CheckpointRoundTripsPreparedAndHeuristics) {
   for (size_t i = 0; i < record.heuristics.size(); ++i) {
     ExpectSameHeuristic(decoded->heuristics[i], record.heuristics[i]);
   }
+  ASSERT_EQ(decoded->mismatches.size(), 1u);
+  ExpectSameHeuristic(decoded->mismatches[0], record.mismatches[0]);
 }
 
 TEST(ParticipantRecords, EmptyCheckpointRoundTrips) {
