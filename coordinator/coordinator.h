@@ -106,7 +106,9 @@ class Coordinator {
   std::map<int64_t, int64_t> committed_at_ms_;  // wall clock of each undelivered COMMIT
   std::set<int64_t> delivering_;                // being delivered by an Execute right now
   std::vector<MismatchRecord> mismatches_;      // reported heuristic mismatches
-  RecentOutcomes recent_{1 << 20};
+  // Outcomes for status() of transactions that left memory. Bounded, so that
+  // memory does not grow with history; older txids answer UNKNOWN.
+  RecentOutcomes recent_{1 << 16};
   bool stopping_ = false;
   std::condition_variable stop_cv_;
   std::thread redelivery_;

@@ -20,7 +20,9 @@ enum class TxnState {
 
 class TransactionTable {
  public:
-  explicit TransactionTable(size_t finished_to_remember = 100000)
+  // Finished transactions are remembered (to answer repeats and refuse late
+  // prepares) up to this many; memory stays flat however long the agent runs.
+  explicit TransactionTable(size_t finished_to_remember = 1 << 16)
       : finished_to_remember_(finished_to_remember) {}
 
   enum class PrepareAction {
