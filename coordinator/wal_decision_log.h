@@ -21,7 +21,7 @@ class WalDecisionLog : public DecisionLog {
   // appended since the last checkpoint, the next record triggers one: the open
   // COMMITs are written to a new segment and the older segments deleted.
   static Status Open(const wal::LogOptions& options, RecoveredDecisions* recovered,
-                     std::unique_ptr<WalDecisionLog>* out, uint64_t checkpoint_bytes = 32 << 20);
+                     std::unique_ptr<WalDecisionLog>* out, uint64_t checkpoint_bytes = 4 << 20);
 
   StatusOr<uint64_t> BeginEpoch() override;
   Status LogCommit(int64_t txid, const std::vector<std::string>& participants) override;

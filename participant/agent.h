@@ -46,7 +46,7 @@ struct AgentOptions {
   std::string coordinator;  // recorded in PREPARED: whom to ask after a crash
   std::chrono::milliseconds lock_wait{1000};
   // Checkpoint (and truncate the WAL) once this much was appended since the last one.
-  uint64_t checkpoint_bytes = 32 << 20;
+  uint64_t checkpoint_bytes = 4 << 20;
 };
 
 class Agent {

@@ -25,7 +25,7 @@ DEFINE_int32(lock_wait_ms, 1000,
              "how long a branch waits for a row held by a prepared transaction");
 DEFINE_int32(in_doubt_after_ms, 2000,
              "ask the coordinator about a prepared transaction that has waited this long");
-DEFINE_uint64(wal_checkpoint_bytes, 32 << 20,
+DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the WAL after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
 
