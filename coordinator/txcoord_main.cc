@@ -19,7 +19,8 @@ DEFINE_string(wal_dir, "", "directory of the coordinator's decision log (require
 DEFINE_int32(prepare_timeout_ms, 5000,
              "default time to wait for every vote; a transaction may ask for another");
 DEFINE_int32(commit_timeout_ms, 5000, "time to wait for one participant to acknowledge a commit");
-DEFINE_int32(fanout_threads, 64, "threads sending prepare/commit/abort to participants");
+DEFINE_int32(fanout_threads, 64,
+             "threads delivering commits and aborts after the client was answered");
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the decision log after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
