@@ -1,0 +1,85 @@
+// txbench's pure parts: options, latency percentiles, the JSON line.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tools/txbench/json_report.h"
+#include "tools/txbench/latency_stats.h"
+#include "tools/txbench/txbench_options.h"
+
+namespace twopc::txbench {
+namespace {
+
+bool Parse(const std::vector<std::string>& args, BenchOptions* options, std::string* error) {
+  *options = BenchOptions();
+  return ParseBenchOptions(args, options, error);
+}
+
+TEST(TxbenchOptions, DefaultsAreTheStandardWorkload) {
+  BenchOptions options;
+  std::string error;
+  ASSERT_TRUE(Parse({"--local"}, &options, &error)) << error;
+  EXPECT_TRUE(options.local);
+  EXPECT_EQ(options.participants, 3);
+  EXPECT_EQ(options.accounts, 1000);
+  EXPECT_EQ(options.clients, 16);
+  EXPECT_EQ(options.seconds, 10);
+}
+
+TEST(TxbenchOptions, BothFlagSpellingsAreAccepted) {
+  BenchOptions options;
+  std::string error;
+  ASSERT_TRUE(Parse({"--local", "--clients=64", "--seconds", "3", "--json-only"}, &options, &error))
+      << error;
+  EXPECT_EQ(options.clients, 64);
+  EXPECT_EQ(options.seconds, 3);
+  EXPECT_TRUE(options.json_only);
+}
+
+TEST(TxbenchOptions, BadInputIsRefusedWithAReason) {
+  BenchOptions options;
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--local", "--clients", "0"},
+                                             {"--local", "--clients", "many"},
+                                             {"--local", "--frobnicate"},
+                                             {"--local", "--seconds"},
+                                             {"--coordinator", "nohost"}}) {
+    std::string error;
+    EXPECT_FALSE(Parse(args, &options, &error)) << args.back();
+    EXPECT_FALSE(error.empty()) << args.back();
+  }
+}
+
+TEST(LatencyStats, NearestRankPicksTheCeilingRank) {
+  const std::vector<int64_t> sorted = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+  EXPECT_EQ(NearestRank(sorted, 50), 50);
+  EXPECT_EQ(NearestRank(sorted, 99), 100);
+  EXPECT_EQ(NearestRank(sorted, 1), 10);
+  EXPECT_EQ(NearestRank({}, 50), 0);
+}
+
+TEST(LatencyStats, SummarizeSortsAndReportsMax) {
+  std::vector<int64_t> latencies = {5, 1, 4, 2, 3};
+  const LatencySummary summary = Summarize(&latencies);
+  EXPECT_EQ(summary.p50_us, 3);
+  EXPECT_EQ(summary.p99_us, 5);
+  EXPECT_EQ(summary.max_us, 5);
+}
+
+TEST(JsonReport, LineHasTheWorkloadFields) {
+  BenchReport report;
+  report.participants = 3;
+  report.accounts = 1000;
+  report.clients = 16;
+  const std::string line = RenderJsonLine(report);
+  for (const char* field :
+       {"\"system\":\"twopc\"", "\"tps\":", "\"committed\":", "\"aborted\":", "\"p50_us\":",
+        "\"p99_us\":", "\"max_us\":", "\"invariant_ok\":", "\"fdatasync_us\":"}) {
+    EXPECT_NE(line.find(field), std::string::npos) << field << " in " << line;
+  }
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "one line";
+}
+
+}  // namespace
+}  // namespace twopc::txbench
