@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -21,7 +22,7 @@ constexpr std::chrono::milliseconds kStopGrace(5000);
 // The agents log every transaction at INFO; warnings and errors are enough.
 const char kQuietLogs[] = "--minloglevel=1";
 
-std::string TailOf(const ChildProcess& process, const std::string& name, size_t bytes) {
+std::string TailOf(const tools::Process& process, const std::string& name, size_t bytes) {
   return "--- " + name + " (" + process.log_path() + ")\n" + process.LogTail(bytes) + "\n";
 }
 
@@ -67,8 +68,8 @@ bool LocalCluster::StartProcesses(std::string* error) {
         "--wal-dir",     options_.dir + "/" + participant.name + "-wal",
         "--coordinator", coordinator_address_.ToString(),
         kQuietLogs};
-    auto agent = ChildProcess::Start(options_.bin_dir + "/txpart", args,
-                                     options_.dir + "/" + participant.name + ".log", error);
+    auto agent = tools::Process::Start(options_.bin_dir + "/txpart", args,
+                                       options_.dir + "/" + participant.name + ".log", error);
     if (!agent) return false;
     agents_.push_back(std::move(agent));
   }
@@ -79,8 +80,8 @@ bool LocalCluster::StartProcesses(std::string* error) {
     args.push_back("--participant");
     args.push_back(participant.name + "=" + participant.address.ToString());
   }
-  coordinator_ = ChildProcess::Start(options_.bin_dir + "/txcoord", args,
-                                     options_.dir + "/coordinator.log", error);
+  coordinator_ = tools::Process::Start(options_.bin_dir + "/txcoord", args,
+                                       options_.dir + "/coordinator.log", error);
   return coordinator_ != nullptr;
 }
 
@@ -123,8 +124,9 @@ void LocalCluster::Stop() {
   for (auto& agent : agents_) agent->Terminate();
   const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
   for (auto& agent : agents_) {
-    agent->WaitUntil(deadline);
-    agent->Stop(std::chrono::milliseconds(0));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    agent->Stop(std::max(left, std::chrono::milliseconds(0)));
   }
 }
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "thrift/rpc_util.h"
-#include "tools/txbench/child_process.h"
+#include "tools/process/process.h"
 #include "tools/txbench/txbench_options.h"
 
 namespace twopc::txbench {
@@ -57,8 +57,8 @@ class LocalCluster {
   LocalClusterOptions options_;
   rpc::HostPort coordinator_address_;
   std::vector<NamedAddress> participant_addresses_;
-  std::unique_ptr<ChildProcess> coordinator_;
-  std::vector<std::unique_ptr<ChildProcess>> agents_;
+  std::unique_ptr<tools::Process> coordinator_;
+  std::vector<std::unique_ptr<tools::Process>> agents_;
 };
 
 }  // namespace twopc::txbench

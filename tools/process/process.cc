@@ -1,4 +1,4 @@
-#include "tests/integration/process.h"
+#include "tools/process/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-namespace twopc::testing {
+namespace twopc::tools {
 namespace {
 
 // argv for execv, built before fork (the child may only make async-signal-safe calls).
@@ -130,6 +130,19 @@ bool Process::Running() {
   return !reaped_;
 }
 
+void Process::Terminate() {
+  if (reaped_ || terminated_) return;
+  ::kill(pid_, SIGTERM);
+  terminated_ = true;
+}
+
+void Process::Stop(std::chrono::milliseconds grace) {
+  if (reaped_) return;
+  Terminate();
+  if (WaitForExit(static_cast<int>(grace.count()))) return;
+  Kill();
+}
+
 void Process::Kill() {
   if (reaped_) return;
   kill(pid_, SIGKILL);
@@ -216,4 +229,4 @@ RunResult RunProgram(const std::string& binary, const std::vector<std::string>& 
   return result;
 }
 
-}  // namespace twopc::testing
+}  // namespace twopc::tools
