@@ -285,16 +285,20 @@ bool Coordinator::Deliver(int64_t txid, std::vector<std::string> remaining) {
   for (size_t i = 0; i < remaining.size(); ++i) {
     if (!acked[i]) still.push_back(remaining[i]);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (still.empty()) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!still.empty()) {
+      undelivered_[txid] = std::move(still);
+      return false;
+    }
     undelivered_.erase(txid);
     committed_at_ms_.erase(txid);
-    Status status = log_->LogEnd(txid);
-    if (!status.ok()) LOG(ERROR) << "logging END of " << txid << ": " << status.ToString();
-    return true;
   }
-  undelivered_[txid] = std::move(still);
-  return false;
+  // Outside mu_: an END may trigger a log checkpoint (syncs), which must not
+  // stall every execute, status and resolve behind it.
+  Status status = log_->LogEnd(txid);
+  if (!status.ok()) LOG(ERROR) << "logging END of " << txid << ": " << status.ToString();
+  return true;
 }
 
 rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {

@@ -350,4 +350,12 @@ std::string Cluster::Logs() const {
   return text;
 }
 
+bool Cluster::NothingInDoubt() const {
+  for (int i = 0; i < size(); ++i) {
+    const auto prepared = ListPrepared(participant_address(i));
+    if (!prepared || !prepared->empty()) return false;
+  }
+  return UndeliveredCommits(coordinator_address()) == 0;
+}
+
 }  // namespace twopc::testing

@@ -110,6 +110,10 @@ class Cluster {
   RunResult Exec(const std::vector<std::pair<std::string, std::string>>& branches,
                  const std::vector<std::string>& extra = {}) const;
 
+  // True when no participant holds anything prepared and the coordinator has
+  // delivered every commit (every process answering).
+  bool NothingInDoubt() const;
+
   // The tail of every process's log, for failure messages.
   std::string Logs() const;
 

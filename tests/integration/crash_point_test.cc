@@ -101,15 +101,7 @@ class CrashPointTest : public ::testing::Test {
   // Polls until no participant holds anything prepared and the coordinator has
   // delivered every commit.
   void ExpectNothingInDoubt() {
-    const bool settled = WaitFor(
-        [&] {
-          for (int i = 0; i < cluster_->size(); ++i) {
-            const auto prepared = ListPrepared(cluster_->participant_address(i));
-            if (!prepared || !prepared->empty()) return false;
-          }
-          return UndeliveredCommits(cluster_->coordinator_address()) == 0;
-        },
-        kDeadlineMs);
+    const bool settled = WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs);
     EXPECT_TRUE(settled) << "a transaction is still in doubt or undelivered";
   }
 

@@ -412,15 +412,7 @@ TEST_F(CrashRandomTest, RandomKillsDuringTransfersKeepEveryTransferAtomic) {
   // Settle: everything was restarted clean; nothing may stay in doubt.
   for (const std::string& failure : chaos.failures()) ADD_FAILURE() << failure;
   ASSERT_TRUE(chaos.failures().empty());
-  const bool settled = WaitFor(
-      [&] {
-        for (int i = 0; i < cluster_->size(); ++i) {
-          const auto prepared = ListPrepared(cluster_->participant_address(i));
-          if (!prepared || !prepared->empty()) return false;
-        }
-        return UndeliveredCommits(cluster_->coordinator_address()) == 0;
-      },
-      kSettleDeadlineMs);
+  const bool settled = WaitFor([&] { return cluster_->NothingInDoubt(); }, kSettleDeadlineMs);
 
   // Check.
   std::vector<std::string> violations;
