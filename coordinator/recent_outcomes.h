@@ -1,38 +1,32 @@
 // The outcomes of the most recent transactions, to answer status and resolve
-// after a transaction has left memory. Bounded: the oldest are forgotten.
+// after a transaction has left memory. Bounded, and allocated up front: the
+// oldest are forgotten, and memory stays flat however long txcoord runs.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
-#include <unordered_map>
 
 #include "coordinator/transaction_machine.h"
+#include "wal/recent_txid_map.h"
 
 namespace twopc::coordinator {
 
 class RecentOutcomes {
  public:
-  explicit RecentOutcomes(size_t capacity) : capacity_(capacity) {}
+  explicit RecentOutcomes(size_t capacity) : outcomes_(capacity) {}
 
+  // The first outcome remembered for a txid stands.
   void Remember(int64_t txid, TxnOutcome outcome) {
-    if (!outcomes_.emplace(txid, outcome).second) return;
-    order_.push_back(txid);
-    if (order_.size() > capacity_) {
-      outcomes_.erase(order_.front());
-      order_.pop_front();
-    }
+    if (outcomes_.Find(txid) == nullptr) outcomes_.Put(txid, outcome);
   }
   std::optional<TxnOutcome> Find(int64_t txid) const {
-    auto it = outcomes_.find(txid);
-    if (it == outcomes_.end()) return std::nullopt;
-    return it->second;
+    const TxnOutcome* outcome = outcomes_.Find(txid);
+    if (outcome == nullptr) return std::nullopt;
+    return *outcome;
   }
 
  private:
-  const size_t capacity_;
-  std::unordered_map<int64_t, TxnOutcome> outcomes_;
-  std::deque<int64_t> order_;
+  RecentTxidMap<TxnOutcome> outcomes_;
 };
 
 }  // namespace twopc::coordinator

@@ -4,13 +4,25 @@
 
 namespace twopc::participant {
 
+bool TransactionTable::Lookup(int64_t txid, TxnState* state) const {
+  auto it = live_.find(txid);
+  if (it != live_.end()) {
+    *state = it->second;
+    return true;
+  }
+  const TxnState* finished = finished_.Find(txid);
+  if (finished == nullptr) return false;
+  *state = *finished;
+  return true;
+}
+
 TransactionTable::PrepareAction TransactionTable::OnPrepareRequest(int64_t txid) {
-  auto it = states_.find(txid);
-  if (it == states_.end()) {
-    states_.emplace(txid, TxnState::kPreparing);
+  TxnState state;
+  if (!Lookup(txid, &state)) {
+    live_.emplace(txid, TxnState::kPreparing);
     return PrepareAction::kExecute;
   }
-  switch (it->second) {
+  switch (state) {
     case TxnState::kPrepared:
       return PrepareAction::kAlreadyPrepared;
     case TxnState::kCommitted:
@@ -25,23 +37,15 @@ TransactionTable::PrepareAction TransactionTable::OnPrepareRequest(int64_t txid)
 }
 
 bool TransactionTable::OnPrepared(int64_t txid) {
-  auto it = states_.find(txid);
-  if (it == states_.end() || it->second != TxnState::kPreparing) return false;
+  auto it = live_.find(txid);
+  if (it == live_.end() || it->second != TxnState::kPreparing) return false;
   it->second = TxnState::kPrepared;
   return true;
 }
 
 void TransactionTable::Finish(int64_t txid, TxnState state) {
-  auto it = states_.find(txid);
-  const bool was_finished = it != states_.end() && (it->second == TxnState::kCommitted ||
-                                                    it->second == TxnState::kAborted);
-  states_[txid] = state;
-  if (was_finished) return;
-  finished_.push_back(txid);
-  while (finished_.size() > finished_to_remember_) {
-    states_.erase(finished_.front());
-    finished_.pop_front();
-  }
+  live_.erase(txid);
+  finished_.Put(txid, state);
 }
 
 void TransactionTable::OnAborted(int64_t txid) { Finish(txid, TxnState::kAborted); }
@@ -49,11 +53,11 @@ void TransactionTable::OnAborted(int64_t txid) { Finish(txid, TxnState::kAborted
 void TransactionTable::OnCommitted(int64_t txid) { Finish(txid, TxnState::kCommitted); }
 
 TransactionTable::CommitAction TransactionTable::OnCommitRequest(int64_t txid) {
-  auto it = states_.find(txid);
-  if (it == states_.end()) return CommitAction::kAcknowledge;
-  switch (it->second) {
+  TxnState state;
+  if (!Lookup(txid, &state)) return CommitAction::kAcknowledge;
+  switch (state) {
     case TxnState::kPrepared:
-      it->second = TxnState::kCommitting;
+      live_[txid] = TxnState::kCommitting;
       return CommitAction::kApply;
     case TxnState::kCommitting:
       return CommitAction::kWait;
@@ -70,19 +74,19 @@ TransactionTable::CommitAction TransactionTable::OnCommitRequest(int64_t txid) {
 }
 
 void TransactionTable::OnApplyFailed(int64_t txid) {
-  auto it = states_.find(txid);
-  if (it != states_.end() && it->second == TxnState::kCommitting) it->second = TxnState::kPrepared;
+  auto it = live_.find(txid);
+  if (it != live_.end() && it->second == TxnState::kCommitting) it->second = TxnState::kPrepared;
 }
 
 TransactionTable::AbortAction TransactionTable::OnAbortRequest(int64_t txid) {
-  auto it = states_.find(txid);
-  if (it == states_.end()) {
+  TxnState state;
+  if (!Lookup(txid, &state)) {
     // Remember it, so that a prepare arriving late (after its coordinator gave
     // up) is refused instead of holding locks until an inquiry.
     Finish(txid, TxnState::kAborted);
     return AbortAction::kAcknowledge;
   }
-  switch (it->second) {
+  switch (state) {
     case TxnState::kPrepared:
       Finish(txid, TxnState::kAborted);
       return AbortAction::kRelease;
@@ -98,18 +102,13 @@ TransactionTable::AbortAction TransactionTable::OnAbortRequest(int64_t txid) {
   return AbortAction::kRefuseCommitted;
 }
 
-void TransactionTable::OnRecoveredPrepared(int64_t txid) { states_[txid] = TxnState::kPrepared; }
+void TransactionTable::OnRecoveredPrepared(int64_t txid) { live_[txid] = TxnState::kPrepared; }
 
-bool TransactionTable::Find(int64_t txid, TxnState* state) const {
-  auto it = states_.find(txid);
-  if (it == states_.end()) return false;
-  *state = it->second;
-  return true;
-}
+bool TransactionTable::Find(int64_t txid, TxnState* state) const { return Lookup(txid, state); }
 
 std::vector<int64_t> TransactionTable::Prepared() const {
   std::vector<int64_t> out;
-  for (const auto& [txid, state] : states_) {
+  for (const auto& [txid, state] : live_) {
     if (state == TxnState::kPrepared || state == TxnState::kCommitting) out.push_back(txid);
   }
   std::sort(out.begin(), out.end());

@@ -4,9 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <unordered_map>
 #include <vector>
+
+#include "wal/recent_txid_map.h"
 
 namespace twopc::participant {
 
@@ -23,7 +24,7 @@ class TransactionTable {
   // Finished transactions are remembered (to answer repeats and refuse late
   // prepares) up to this many; memory stays flat however long the agent runs.
   explicit TransactionTable(size_t finished_to_remember = 1 << 16)
-      : finished_to_remember_(finished_to_remember) {}
+      : finished_(finished_to_remember) {}
 
   enum class PrepareAction {
     kExecute,           // new: run the branch (state is now kPreparing)
@@ -51,7 +52,7 @@ class TransactionTable {
   CommitAction OnCommitRequest(int64_t txid);
   // A one-phase branch is about to commit in SQLite: from now on an abort is
   // refused (the caller checked it was not aborted).
-  void OnOnePhaseCommitting(int64_t txid) { states_[txid] = TxnState::kCommitting; }
+  void OnOnePhaseCommitting(int64_t txid) { live_[txid] = TxnState::kCommitting; }
   // The apply failed: back to prepared so that a retry can apply it.
   void OnApplyFailed(int64_t txid);
 
@@ -65,22 +66,24 @@ class TransactionTable {
 
   // A read-only branch: it leaves the transaction, nothing to remember.
   void Forget(int64_t txid) {
-    auto it = states_.find(txid);
-    if (it != states_.end() && it->second == TxnState::kPreparing) states_.erase(it);
+    auto it = live_.find(txid);
+    if (it != live_.end() && it->second == TxnState::kPreparing) live_.erase(it);
   }
   // A transaction found prepared in the log at restart.
   void OnRecoveredPrepared(int64_t txid);
 
   bool Find(int64_t txid, TxnState* state) const;
   std::vector<int64_t> Prepared() const;  // kPrepared and kCommitting, sorted
-  size_t live() const { return states_.size() - finished_.size(); }
+  size_t live() const { return live_.size(); }
 
  private:
+  // Where txid is now: live first (a txid recovered as prepared may also have
+  // an older finished entry), then finished; false if neither knows it.
+  bool Lookup(int64_t txid, TxnState* state) const;
   void Finish(int64_t txid, TxnState state);
 
-  size_t finished_to_remember_;
-  std::unordered_map<int64_t, TxnState> states_;
-  std::deque<int64_t> finished_;  // oldest first; forgotten past the limit
+  std::unordered_map<int64_t, TxnState> live_;  // preparing, prepared or committing
+  RecentTxidMap<TxnState> finished_;            // committed or aborted, the most recent
 };
 
 }  // namespace twopc::participant
