@@ -69,7 +69,6 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       participants_(std::move(participants)),
       txids_(epoch),
       pool_(options.fanout_threads),
-      delivery_pool_(options.fanout_threads),
       undelivered_(std::move(recovered.undelivered)),
       committed_at_ms_(std::move(recovered.committed_at_ms)),
       mismatches_(std::move(recovered.mismatches)) {
@@ -77,11 +76,14 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
     LOG(INFO) << "transaction " << txid << " committed before the restart; delivering it to "
               << names.size() << " participant(s) again";
   }
+  for (const auto& [name, pool] : participants_) {
+    couriers_[name] =
+        std::make_unique<CommitCourier>(pool.get(), options_.commit_rpc_timeout.count());
+  }
 }
 
 Coordinator::~Coordinator() {
   Stop();
-  delivery_pool_.join();
   pool_.join();
 }
 
@@ -96,6 +98,7 @@ void Coordinator::Stop() {
   }
   stop_cv_.notify_all();
   if (redelivery_.joinable()) redelivery_.join();
+  for (auto& [name, courier] : couriers_) courier->Stop();
 }
 
 std::vector<std::string> Coordinator::participant_names() const {
@@ -230,6 +233,49 @@ bool Coordinator::DeliverAndFinish(int64_t txid, const std::vector<std::string>&
   return all_applied;
 }
 
+void Coordinator::DeliverInBackground(int64_t txid, const std::vector<std::string>& names) {
+  struct Delivery {
+    std::mutex mu;
+    std::vector<std::string> names;
+    std::vector<char> delivered;
+    size_t waiting = 0;
+    bool any_delivered = false;
+  };
+  auto delivery = std::make_shared<Delivery>();
+  delivery->names = names;
+  delivery->delivered.assign(names.size(), 0);
+  delivery->waiting = names.size();
+  for (size_t i = 0; i < names.size(); ++i) {
+    couriers_.at(names[i])->Send(
+        txid, [this, txid, delivery, i](const std::optional<CallFailure>& failure) {
+          const bool delivered = Delivered(txid, delivery->names[i], failure);
+          bool first = false;
+          bool last = false;
+          {
+            std::lock_guard<std::mutex> lock(delivery->mu);
+            delivery->delivered[i] = delivered;
+            first = delivered && !delivery->any_delivered;
+            delivery->any_delivered = delivery->any_delivered || delivered;
+            last = --delivery->waiting == 0;
+          }
+          // Crash point 5: the decision reached some participants, maybe not all.
+          if (first && delivery->names.size() > 1)
+            TWOPC_FAIL_POINT("coordinator_after_first_commit_delivered");
+          if (!last) return;
+          std::vector<std::string> still;
+          for (size_t k = 0; k < delivery->names.size(); ++k) {
+            if (!delivery->delivered[k]) still.push_back(delivery->names[k]);
+          }
+          RecordDelivery(txid, std::move(still));
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            delivering_.erase(txid);
+          }
+          Finish(txid, TxnOutcome::kCommitted);
+        });
+  }
+}
+
 void Coordinator::Finish(int64_t txid, TxnOutcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   live_.erase(txid);
@@ -263,28 +309,32 @@ bool Coordinator::Deliver(int64_t txid, std::vector<std::string> remaining) {
           TWOPC_FAIL_POINT("coordinator_after_first_commit_delivered");
         first_ack = false;
       });
-  std::vector<char> acked(remaining.size(), 0);
-  for (size_t i = 0; i < remaining.size(); ++i) {
-    if (!failures[i]) {
-      acked[i] = 1;
-    } else if (failures[i]->refused && failures[i]->code == rpc::ErrorCode::HEURISTIC_MISMATCH) {
-      // Nothing more can be delivered: the mismatch is reported instead.
-      ReportHeuristicMismatch(txid, remaining[i], rpc::Decision::ABORT);
-      acked[i] = 1;
-    } else if (failures[i]->refused) {
-      LOG(ERROR) << "participant " << remaining[i] << " refused to commit transaction " << txid
-                 << ": " << failures[i]->message;
-    } else {
-      VLOG(1) << "commit of " << txid << " to " << remaining[i]
-              << " failed: " << failures[i]->message;
-    }
-  }
-  remaining.insert(remaining.end(), unknown.begin(), unknown.end());
-  acked.resize(remaining.size(), 0);
   std::vector<std::string> still;
   for (size_t i = 0; i < remaining.size(); ++i) {
-    if (!acked[i]) still.push_back(remaining[i]);
+    if (!Delivered(txid, remaining[i], failures[i])) still.push_back(remaining[i]);
   }
+  still.insert(still.end(), unknown.begin(), unknown.end());
+  return RecordDelivery(txid, std::move(still));
+}
+
+bool Coordinator::Delivered(int64_t txid, const std::string& participant,
+                            const std::optional<CallFailure>& failure) {
+  if (!failure) return true;
+  if (failure->refused && failure->code == rpc::ErrorCode::HEURISTIC_MISMATCH) {
+    // Nothing more can be delivered: the mismatch is reported instead.
+    ReportHeuristicMismatch(txid, participant, rpc::Decision::ABORT);
+    return true;
+  }
+  if (failure->refused) {
+    LOG(ERROR) << "participant " << participant << " refused to commit transaction " << txid << ": "
+               << failure->message;
+  } else {
+    VLOG(1) << "commit of " << txid << " to " << participant << " failed: " << failure->message;
+  }
+  return false;
+}
+
+bool Coordinator::RecordDelivery(int64_t txid, std::vector<std::string> still) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!still.empty()) {
@@ -410,8 +460,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   if (!request.wait_applied) {
     // Answered at the commit point; the decision reaches the participants
     // right after (and again after a crash, from the log).
-    boost::asio::post(delivery_pool_,
-                      [this, txid, names = commit.send_commit] { DeliverAndFinish(txid, names); });
+    DeliverInBackground(txid, commit.send_commit);
     return result;
   }
   if (!DeliverAndFinish(txid, commit.send_commit)) {

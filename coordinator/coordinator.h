@@ -18,6 +18,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "coordinator/commit_courier.h"
 #include "coordinator/decision_log.h"
 #include "coordinator/participant_pool.h"
 #include "coordinator/recent_outcomes.h"
@@ -89,6 +90,16 @@ class Coordinator {
   bool Deliver(int64_t txid, std::vector<std::string> remaining);
   // Delivers a fresh commit, then forgets the live transaction.
   bool DeliverAndFinish(int64_t txid, const std::vector<std::string>& names);
+  // The same without waiting: through each participant's courier, batched
+  // with other transactions' commits; finishes when the last one answers.
+  void DeliverInBackground(int64_t txid, const std::vector<std::string>& names);
+  // Whether a commit attempt counts as delivered (a heuristic mismatch is
+  // reported instead and counts: nothing more can be delivered there).
+  bool Delivered(int64_t txid, const std::string& participant,
+                 const std::optional<CallFailure>& failure);
+  // After an attempt: remembers who still lacks the commit, or logs END when
+  // nobody does. True when nobody does.
+  bool RecordDelivery(int64_t txid, std::vector<std::string> still);
   void Finish(int64_t txid, TxnOutcome outcome);
   void RedeliveryLoop();
 
@@ -96,8 +107,7 @@ class Coordinator {
   DecisionLog* log_;
   std::map<std::string, std::unique_ptr<ParticipantPool>> participants_;
   TxidAllocator txids_;
-  boost::asio::thread_pool pool_;           // aborts sent after the client was answered
-  boost::asio::thread_pool delivery_pool_;  // commits delivered after the client was answered
+  boost::asio::thread_pool pool_;  // aborts sent after the client was answered
 
   mutable std::mutex mu_;
   std::map<int64_t, std::shared_ptr<Live>> live_;
@@ -112,6 +122,8 @@ class Coordinator {
   bool stopping_ = false;
   std::condition_variable stop_cv_;
   std::thread redelivery_;
+  // Last: destroyed (stopped) first, as their callbacks use everything above.
+  std::map<std::string, std::unique_ptr<CommitCourier>> couriers_;
 };
 
 }  // namespace twopc::coordinator

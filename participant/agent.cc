@@ -334,47 +334,71 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
   return reply;
 }
 
-Status Agent::Commit(int64_t txid) {
-  const std::string* changeset = nullptr;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (auto h = heuristics_.find(txid);
-        h != heuristics_.end() && h->second.outcome == HeuristicOutcome::kAbort) {
-      return Status::Aborted(TxidText(txid) + " was forced to ABORT here by an operator");
-    }
-    switch (table_.OnCommitRequest(txid)) {
-      case TransactionTable::CommitAction::kAcknowledge:
-        return Status::Ok();
-      case TransactionTable::CommitAction::kRefuseAborted:
-        return Status::Aborted(TxidText(txid) + " was aborted here; it cannot commit");
-      case TransactionTable::CommitAction::kWait: {
-        TxnState state = TxnState::kCommitting;
-        released_cv_.wait(lock, [&] {
-          return table_.Find(txid, &state) ? state != TxnState::kCommitting : true;
-        });
-        if (state == TxnState::kCommitted) return Status::Ok();
-        return Status::IoError("applying " + TxidText(txid) + " failed; retry");
-      }
-      case TransactionTable::CommitAction::kApply:
-        changeset = &prepared_.at(txid).changeset;
-        break;
-    }
-  }
-  TWOPC_FAIL_POINT("participant_before_apply");
-  Status status = batcher_.Apply(txid, changeset);
+Status Agent::Commit(int64_t txid) { return CommitMany({txid}).front(); }
+
+std::vector<Status> Agent::CommitMany(const std::vector<int64_t>& txids) {
+  std::vector<Status> statuses(txids.size());
+  std::vector<size_t> to_apply;  // indexes into txids
+  std::vector<size_t> to_await;  // being applied by another request
+  std::vector<SqliteStore::Committed> items;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (status.ok()) {
-      table_.OnCommitted(txid);
-      locks_.ReleaseAll(txid);
-      prepared_.erase(txid);
-    } else {
-      table_.OnApplyFailed(txid);
+    for (size_t i = 0; i < txids.size(); ++i) {
+      const int64_t txid = txids[i];
+      if (auto h = heuristics_.find(txid);
+          h != heuristics_.end() && h->second.outcome == HeuristicOutcome::kAbort) {
+        statuses[i] = Status::Aborted(TxidText(txid) + " was forced to ABORT here by an operator");
+        continue;
+      }
+      switch (table_.OnCommitRequest(txid)) {
+        case TransactionTable::CommitAction::kAcknowledge:
+          break;
+        case TransactionTable::CommitAction::kRefuseAborted:
+          statuses[i] = Status::Aborted(TxidText(txid) + " was aborted here; it cannot commit");
+          break;
+        case TransactionTable::CommitAction::kWait:
+          to_await.push_back(i);
+          break;
+        case TransactionTable::CommitAction::kApply:
+          to_apply.push_back(i);
+          items.push_back(SqliteStore::Committed{txid, &prepared_.at(txid).changeset});
+          break;
+      }
     }
   }
-  released_cv_.notify_all();
-  if (!status.ok()) LOG(ERROR) << "applying " << TxidText(txid) << ": " << status.ToString();
-  return status;
+  if (!items.empty()) {
+    TWOPC_FAIL_POINT("participant_before_apply");
+    const std::vector<Status> applied = batcher_.ApplyMany(items);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t k = 0; k < to_apply.size(); ++k) {
+        const int64_t txid = txids[to_apply[k]];
+        statuses[to_apply[k]] = applied[k];
+        if (applied[k].ok()) {
+          table_.OnCommitted(txid);
+          locks_.ReleaseAll(txid);
+          prepared_.erase(txid);
+        } else {
+          table_.OnApplyFailed(txid);
+          LOG(ERROR) << "applying " << TxidText(txid) << ": " << applied[k].ToString();
+        }
+      }
+    }
+    released_cv_.notify_all();
+  }
+  if (!to_await.empty()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (size_t i : to_await) {
+      TxnState state = TxnState::kCommitting;
+      released_cv_.wait(lock, [&] {
+        return table_.Find(txids[i], &state) ? state != TxnState::kCommitting : true;
+      });
+      if (state != TxnState::kCommitted) {
+        statuses[i] = Status::IoError("applying " + TxidText(txids[i]) + " failed; retry");
+      }
+    }
+  }
+  return statuses;
 }
 
 Status Agent::Abort(int64_t txid) {

@@ -61,6 +61,9 @@ class Agent {
   // OK when the changes are durably in the database (or txid is unknown);
   // Aborted when txid was aborted here; IoError when applying failed (retry).
   Status Commit(int64_t txid);
+  // Commit for many txids at once: their changes are applied in one batch (one
+  // SQLite transaction, one log sync). One status per txid, in order.
+  std::vector<Status> CommitMany(const std::vector<int64_t>& txids);
   // OK when released (or unknown); Aborted when it is already committed.
   Status Abort(int64_t txid);
 

@@ -3,11 +3,32 @@
 namespace twopc::participant {
 
 Status CommitBatcher::Apply(int64_t txid, const std::string* changeset) {
-  Request request;
-  request.item = SqliteStore::Committed{txid, changeset};
+  std::vector<Request> requests(1);
+  requests[0].item = SqliteStore::Committed{txid, changeset};
+  ApplyAll(requests);
+  return requests[0].status;
+}
+
+std::vector<Status> CommitBatcher::ApplyMany(const std::vector<SqliteStore::Committed>& items) {
+  std::vector<Request> requests(items.size());
+  for (size_t i = 0; i < items.size(); ++i) requests[i].item = items[i];
+  ApplyAll(requests);
+  std::vector<Status> statuses;
+  statuses.reserve(requests.size());
+  for (Request& request : requests) statuses.push_back(std::move(request.status));
+  return statuses;
+}
+
+void CommitBatcher::ApplyAll(std::vector<Request>& requests) {
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&request);
-  while (!request.done) {
+  for (Request& request : requests) queue_.push_back(&request);
+  auto all_done = [&] {
+    for (const Request& request : requests) {
+      if (!request.done) return false;
+    }
+    return true;
+  };
+  while (!all_done()) {
     if (leader_active_) {
       done_cv_.wait(lock);
       continue;
@@ -23,7 +44,6 @@ Status CommitBatcher::Apply(int64_t txid, const std::string* changeset) {
     leader_active_ = false;
     done_cv_.notify_all();
   }
-  return request.status;
 }
 
 void CommitBatcher::RunBatch(std::vector<Request*>& batch) {

@@ -27,6 +27,9 @@ class CommitBatcher {
 
   // Returns once txid's changes are in the database and made durable.
   Status Apply(int64_t txid, const std::string* changeset);
+  // The same for many at once (they join one batch unless a batch is running);
+  // one status per item, in order.
+  std::vector<Status> ApplyMany(const std::vector<SqliteStore::Committed>& items);
 
   uint64_t batches() const;
 
@@ -36,6 +39,9 @@ class CommitBatcher {
     bool done = false;
     Status status;
   };
+  // Queues `requests` and returns when all are done, leading batches while
+  // no other caller does.
+  void ApplyAll(std::vector<Request>& requests);
   void RunBatch(std::vector<Request*>& batch);
 
   SqliteStore* store_;

@@ -95,14 +95,32 @@ void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareR
 }
 
 void ParticipantService::commit(int64_t txid) {
-  Status status = agent_->Commit(txid);
-  if (status.ok()) return;
+  const rpc::CommitAck ack = AckOf(txid, agent_->Commit(txid));
+  if (!ack.ok) Throw(ack.code, ack.message);
+}
+
+void ParticipantService::commit_many(std::vector<rpc::CommitAck>& acks,
+                                     const std::vector<int64_t>& txids) {
+  const std::vector<Status> statuses = agent_->CommitMany(txids);
+  acks.clear();
+  acks.reserve(txids.size());
+  for (size_t i = 0; i < txids.size(); ++i) acks.push_back(AckOf(txids[i], statuses[i]));
+}
+
+rpc::CommitAck ParticipantService::AckOf(int64_t txid, const Status& status) {
+  rpc::CommitAck ack;
+  ack.txid = txid;
+  ack.ok = status.ok();
+  if (status.ok()) return ack;
   if (agent_->HeuristicOutcomeOf(txid) == HeuristicOutcome::kAbort) {
-    Throw(rpc::ErrorCode::HEURISTIC_MISMATCH,
-          "transaction " + std::to_string(txid) + " was forced to ABORT here by an operator");
+    ack.code = rpc::ErrorCode::HEURISTIC_MISMATCH;
+    ack.message =
+        "transaction " + std::to_string(txid) + " was forced to ABORT here by an operator";
+  } else {
+    ack.code = status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL;
+    ack.message = status.message();
   }
-  Throw(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
-        status.message());
+  return ack;
 }
 
 void ParticipantService::abort(int64_t txid) {

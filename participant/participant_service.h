@@ -14,6 +14,7 @@ class ParticipantService : public rpc::ParticipantIf {
   void prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) override;
   void commit(int64_t txid) override;
   void abort(int64_t txid) override;
+  void commit_many(std::vector<rpc::CommitAck>& acks, const std::vector<int64_t>& txids) override;
   void list_prepared(std::vector<int64_t>& txids) override;
   void list_in_doubt(std::vector<rpc::PreparedTransaction>& result) override;
   void query(rpc::QueryResult& result, const std::string& sql,
@@ -21,6 +22,9 @@ class ParticipantService : public rpc::ParticipantIf {
   void health(rpc::Health& health) override;
 
  private:
+  // What commit answers for txid, given the agent's status.
+  rpc::CommitAck AckOf(int64_t txid, const Status& status);
+
   Agent* agent_;
 };
 

@@ -147,6 +147,15 @@ struct PrepareResult {
   3: optional list<i64> changes = [],   // rows changed by each statement
 }
 
+// One transaction's answer inside commit_many: ok, or the error commit would
+// have thrown for it.
+struct CommitAck {
+  1: i64 txid,
+  2: bool ok,
+  3: ErrorCode code,
+  4: string message,
+}
+
 struct PreparedTransaction {
   1: required i64 txid,
   2: required i64 age_ms,      // since PREPARED was logged
@@ -168,6 +177,9 @@ service Participant {
   // Commit or abort a prepared transaction. Both are idempotent: an unknown txid is acknowledged.
   void commit(1: i64 txid) throws (1: TxError error),
   void abort(1: i64 txid) throws (1: TxError error),
+  // Commit many prepared transactions at once (one log sync, one apply batch):
+  // one ack per txid, in order. The coordinator batches its deliveries this way.
+  list<CommitAck> commit_many(1: list<i64> txids),
   list<i64> list_prepared(),
   list<PreparedTransaction> list_in_doubt(),
   QueryResult query(1: string sql, 2: list<Value> params) throws (1: TxError error),
