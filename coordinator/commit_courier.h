@@ -1,9 +1,11 @@
-// Delivers commit decisions to one participant in batches. Commits queued
-// while a batch is on the wire leave together in the next commit_many call, so
-// at load one RPC and one participant log sync carry many decisions; when idle
-// a commit leaves at once. One thread per participant.
+// Delivers commit decisions to one participant in batches. A queued commit
+// preferably rides on the next prepare sent to that participant (Take), which
+// costs neither an RPC nor a log sync of its own; one that finds no prepare
+// within `linger` leaves with every other queued commit in one commit_many
+// call. One thread per participant.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -23,7 +25,14 @@ class CommitCourier {
   // participant acknowledged, else why not.
   using Done = std::function<void(const std::optional<CallFailure>& failure)>;
 
-  CommitCourier(ParticipantPool* pool, int64_t rpc_timeout_ms, size_t max_batch = 256);
+  // A commit queued while nothing else is, and taken by no prepare.
+  struct Pending {
+    int64_t txid;
+    Done done;
+  };
+
+  CommitCourier(ParticipantPool* pool, int64_t rpc_timeout_ms, std::chrono::microseconds linger,
+                size_t max_batch = 256);
   // Stops; commits still queued are dropped without a call to their Done (the
   // decision log delivers them again after a restart).
   ~CommitCourier();
@@ -33,21 +42,27 @@ class CommitCourier {
   void Send(int64_t txid, Done done);
   void Stop();
 
+  // Up to `max` queued commits, oldest first, for a prepare to carry. The
+  // caller must Complete them.
+  std::vector<Pending> Take(size_t max);
+  // Calls every pending's Done: with its ack from `acks` (the answers, in
+  // order), or with `failure` when the call carrying them failed.
+  static void Complete(std::vector<Pending>& pending, const std::vector<rpc::CommitAck>& acks,
+                       const std::optional<CallFailure>& failure);
+
  private:
-  struct Item {
-    int64_t txid;
-    Done done;
-  };
   void Run();
-  // One commit_many for the batch; the failure of each item, if any.
-  std::vector<std::optional<CallFailure>> Deliver(const std::vector<Item>& batch);
+  // One commit_many for the batch, then its Done calls.
+  void Deliver(std::vector<Pending>& batch);
 
   ParticipantPool* const pool_;
   const int64_t rpc_timeout_ms_;
+  const std::chrono::microseconds linger_;
   const size_t max_batch_;
   std::mutex mu_;
   std::condition_variable queued_cv_;
-  std::deque<Item> queue_;
+  std::deque<Pending> queue_;
+  std::deque<std::chrono::steady_clock::time_point> queued_at_;  // parallel to queue_
   bool stopping_ = false;
   std::thread thread_;
 };

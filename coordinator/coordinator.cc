@@ -59,6 +59,9 @@ int64_t MillisUntil(Clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
 }
 
+// At most this many commit decisions ride on one prepare.
+constexpr size_t kMaxCarriedCommits = 256;
+
 }  // namespace
 
 Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
@@ -77,8 +80,8 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
               << names.size() << " participant(s) again";
   }
   for (const auto& [name, pool] : participants_) {
-    couriers_[name] =
-        std::make_unique<CommitCourier>(pool.get(), options_.commit_rpc_timeout.count());
+    couriers_[name] = std::make_unique<CommitCourier>(
+        pool.get(), options_.commit_rpc_timeout.count(), options_.commit_linger);
   }
 }
 
@@ -156,8 +159,14 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
   const size_t n = request.branches.size();
   std::vector<VoteResult> votes(n);
   std::vector<ParticipantPool*> pools;
-  for (const rpc::Branch& branch : request.branches) {
-    pools.push_back(participants_.at(branch.participant).get());
+  // Commit decisions of earlier transactions waiting for each participant:
+  // they ride on this prepare.
+  std::vector<std::vector<CommitCourier::Pending>> carried(n);
+  std::vector<std::vector<rpc::CommitAck>> acks(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& name = request.branches[i].participant;
+    pools.push_back(participants_.at(name).get());
+    carried[i] = couriers_.at(name)->Take(kMaxCarriedCommits);
   }
   const int64_t timeout_ms = MillisUntil(deadline);
   auto remaining = [deadline] { return std::max<int64_t>(1, MillisUntil(deadline)); };
@@ -166,6 +175,12 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
     prepare.txid = txid;
     prepare.statements = request.branches[i].statements;
     prepare.__set_one_phase(one_phase);
+    if (!carried[i].empty()) {
+      std::vector<int64_t> commits;
+      commits.reserve(carried[i].size());
+      for (const CommitCourier::Pending& pending : carried[i]) commits.push_back(pending.txid);
+      prepare.__set_commit_first(std::move(commits));
+    }
     client->send_prepare(prepare);
   };
   auto receive = [&](size_t i, ParticipantPool::Client& client) {
@@ -174,9 +189,21 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
     votes[i].vote = FromThrift(reply.vote);
     votes[i].reason = reply.reason;
     votes[i].changes = reply.changes;
+    acks[i] = std::move(reply.commit_acks);
   };
   const std::vector<std::optional<CallFailure>> failures =
       OverlapCalls(pools, remaining, send, receive);
+  for (size_t i = 0; i < n; ++i) {
+    if (carried[i].empty()) continue;
+    std::optional<CallFailure> failure;
+    if (failures[i]) {
+      // Whatever the prepare's own error, the commits it carried are not
+      // known to be durable there: they are delivered again.
+      failure = CallFailure{false, rpc::ErrorCode::INTERNAL,
+                            "the prepare carrying it failed: " + failures[i]->message};
+    }
+    CommitCourier::Complete(carried[i], acks[i], failure);
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!failures[i]) continue;
     if (failures[i]->refused) {

@@ -33,6 +33,9 @@ struct CoordinatorOptions {
   std::chrono::milliseconds max_prepare_timeout{60000};
   std::chrono::milliseconds commit_rpc_timeout{5000};
   std::chrono::milliseconds redelivery_interval{500};
+  // How long a commit decision waits for a prepare to the same participant to
+  // carry it before it is sent on its own.
+  std::chrono::microseconds commit_linger{2000};
   size_t fanout_threads = 64;
   size_t max_branches = 64;
   size_t max_statements_per_branch = 1000;

@@ -19,8 +19,10 @@ DEFINE_string(wal_dir, "", "directory of the coordinator's decision log (require
 DEFINE_int32(prepare_timeout_ms, 5000,
              "default time to wait for every vote; a transaction may ask for another");
 DEFINE_int32(commit_timeout_ms, 5000, "time to wait for one participant to acknowledge a commit");
-DEFINE_int32(fanout_threads, 64,
-             "threads delivering commits and aborts after the client was answered");
+DEFINE_int32(fanout_threads, 64, "threads sending aborts after the client was answered");
+DEFINE_int32(commit_linger_us, 2000,
+             "how long a commit decision waits to ride on a prepare to the same participant "
+             "before it is sent on its own");
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the decision log after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
   google::InitGoogleLogging(argv[0]);
   if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
   if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
+  if (FLAGS_commit_linger_us < 0) return Fail("--commit-linger-us must be >= 0");
   if (FLAGS_prepare_timeout_ms <= 0 || FLAGS_commit_timeout_ms <= 0) {
     return Fail("timeouts must be > 0");
   }
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
   options.default_prepare_timeout = std::chrono::milliseconds(FLAGS_prepare_timeout_ms);
   options.commit_rpc_timeout = std::chrono::milliseconds(FLAGS_commit_timeout_ms);
   options.fanout_threads = static_cast<size_t>(FLAGS_fanout_threads);
+  options.commit_linger = std::chrono::microseconds(FLAGS_commit_linger_us);
   twopc::coordinator::Coordinator coordinator(options, log.get(), std::move(participants), *epoch,
                                               std::move(recovered));
   coordinator.Start();

@@ -1,5 +1,7 @@
 #include "participant/agent.h"
 
+#include <exception>
+
 #include <glog/logging.h>
 
 #include "participant/changeset_keys.h"
@@ -29,11 +31,12 @@ Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wa
     : options_(options),
       store_(store),
       log_(std::move(log)),
-      batcher_(store, [this](const std::vector<int64_t>& txids) {
+      batcher_(store, [this](const std::vector<int64_t>& txids, bool sync) {
         TWOPC_FAIL_POINT("participant_after_apply");
         // The database commit was not synced: this record is what makes the
         // commit durable, so it is synced before anyone is told.
-        return LogOutcome(TypeOf(RecordType::kCommitted), txids, /*sync=*/true);
+        StatusOr<wal::Lsn> lsn = AppendOutcome(TypeOf(RecordType::kCommitted), txids, sync);
+        return lsn.ok() ? StatusOr<uint64_t>(*lsn) : StatusOr<uint64_t>(lsn.status());
       }) {}
 
 Status Agent::Open(const AgentOptions& options, SqliteStore* store,
@@ -113,6 +116,11 @@ Status Agent::Recover(ParticipantLogState state) {
 }
 
 Status Agent::LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids, bool sync) {
+  return AppendOutcome(type, txids, sync).status();
+}
+
+StatusOr<wal::Lsn> Agent::AppendOutcome(wal::RecordType type, const std::vector<int64_t>& txids,
+                                        bool sync) {
   // An abort is not forced: one that is forgotten is presumed again by the
   // coordinator.
   StatusOr<wal::Lsn> lsn = Status::Ok();
@@ -128,7 +136,7 @@ Status Agent::LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids
     return status;
   }
   MaybeCheckpoint();
-  return Status::Ok();
+  return *lsn;
 }
 
 void Agent::MaybeCheckpoint() {
@@ -337,6 +345,16 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
 Status Agent::Commit(int64_t txid) { return CommitMany({txid}).front(); }
 
 std::vector<Status> Agent::CommitMany(const std::vector<int64_t>& txids) {
+  return CommitManyImpl(txids, nullptr);
+}
+
+std::vector<Status> Agent::CommitManyAround(const std::vector<int64_t>& txids,
+                                            const std::function<void()>& meanwhile) {
+  return CommitManyImpl(txids, &meanwhile);
+}
+
+std::vector<Status> Agent::CommitManyImpl(const std::vector<int64_t>& txids,
+                                          const std::function<void()>* meanwhile) {
   std::vector<Status> statuses(txids.size());
   std::vector<size_t> to_apply;  // indexes into txids
   std::vector<size_t> to_await;  // being applied by another request
@@ -366,21 +384,56 @@ std::vector<Status> Agent::CommitMany(const std::vector<int64_t>& txids) {
       }
     }
   }
+  // Until its COMMITTED record is durable a transaction stays "committing"
+  // (a repeated commit waits), though its rows are released as soon as the
+  // changes are applied: any later record that becomes durable makes this one
+  // durable too, and a restart applies again what the database lost.
+  const bool defer_sync = meanwhile != nullptr;
+  uint64_t durable_at = 0;
   if (!items.empty()) {
     TWOPC_FAIL_POINT("participant_before_apply");
-    const std::vector<Status> applied = batcher_.ApplyMany(items);
+    const std::vector<Status> applied = batcher_.ApplyMany(items, !defer_sync, &durable_at);
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t k = 0; k < to_apply.size(); ++k) {
         const int64_t txid = txids[to_apply[k]];
         statuses[to_apply[k]] = applied[k];
-        if (applied[k].ok()) {
-          table_.OnCommitted(txid);
-          locks_.ReleaseAll(txid);
-          prepared_.erase(txid);
-        } else {
+        if (!applied[k].ok()) {
           table_.OnApplyFailed(txid);
           LOG(ERROR) << "applying " << TxidText(txid) << ": " << applied[k].ToString();
+          continue;
+        }
+        locks_.ReleaseAll(txid);
+        if (!defer_sync) {
+          table_.OnCommitted(txid);
+          prepared_.erase(txid);
+        }
+      }
+    }
+    released_cv_.notify_all();
+  }
+  std::exception_ptr failure;
+  if (meanwhile != nullptr) {
+    try {
+      (*meanwhile)();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (defer_sync && !items.empty()) {
+    Status synced = durable_at > 0 ? log_->Sync(durable_at) : Status::Ok();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!synced.ok() && log_error_.ok()) log_error_ = synced;
+      for (size_t k = 0; k < to_apply.size(); ++k) {
+        const size_t i = to_apply[k];
+        if (!statuses[i].ok()) continue;
+        if (synced.ok()) {
+          table_.OnCommitted(txids[i]);
+          prepared_.erase(txids[i]);
+        } else {
+          table_.OnApplyFailed(txids[i]);
+          statuses[i] = synced;
         }
       }
     }
@@ -398,6 +451,7 @@ std::vector<Status> Agent::CommitMany(const std::vector<int64_t>& txids) {
       }
     }
   }
+  if (failure) std::rethrow_exception(failure);
   return statuses;
 }
 

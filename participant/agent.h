@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,12 @@ class Agent {
   // Commit for many txids at once: their changes are applied in one batch (one
   // SQLite transaction, one log sync). One status per txid, in order.
   std::vector<Status> CommitMany(const std::vector<int64_t>& txids);
+  // CommitMany, but `meanwhile` runs after the changes are applied and their
+  // rows released and before the log is synced; one sync then covers both. A
+  // prepare carrying commit decisions costs one sync this way. The commits
+  // are finished (or failed) even if `meanwhile` throws, which is rethrown.
+  std::vector<Status> CommitManyAround(const std::vector<int64_t>& txids,
+                                       const std::function<void()>& meanwhile);
   // OK when released (or unknown); Aborted when it is already committed.
   Status Abort(int64_t txid);
 
@@ -111,6 +118,12 @@ class Agent {
                  SqliteStore::BranchRun* run, std::optional<int64_t>* conflict);
   PrepareReply Refuse(int64_t txid, std::string reason);
   Status LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids, bool sync);
+  // The same, returning where the record is in the log.
+  StatusOr<wal::Lsn> AppendOutcome(wal::RecordType type, const std::vector<int64_t>& txids,
+                                   bool sync);
+  // CommitMany and CommitManyAround; meanwhile may be null (then synced at once).
+  std::vector<Status> CommitManyImpl(const std::vector<int64_t>& txids,
+                                     const std::function<void()>* meanwhile);
 
   const AgentOptions options_;
   SqliteStore* store_;

@@ -1,5 +1,7 @@
 #include "participant/commit_batcher.h"
 
+#include <algorithm>
+
 namespace twopc::participant {
 
 Status CommitBatcher::Apply(int64_t txid, const std::string* changeset) {
@@ -9,13 +11,22 @@ Status CommitBatcher::Apply(int64_t txid, const std::string* changeset) {
   return requests[0].status;
 }
 
-std::vector<Status> CommitBatcher::ApplyMany(const std::vector<SqliteStore::Committed>& items) {
+std::vector<Status> CommitBatcher::ApplyMany(const std::vector<SqliteStore::Committed>& items,
+                                             bool sync, uint64_t* durable_at) {
   std::vector<Request> requests(items.size());
-  for (size_t i = 0; i < items.size(); ++i) requests[i].item = items[i];
+  for (size_t i = 0; i < items.size(); ++i) {
+    requests[i].item = items[i];
+    requests[i].sync = sync;
+  }
   ApplyAll(requests);
   std::vector<Status> statuses;
   statuses.reserve(requests.size());
-  for (Request& request : requests) statuses.push_back(std::move(request.status));
+  uint64_t latest = 0;
+  for (Request& request : requests) {
+    statuses.push_back(std::move(request.status));
+    latest = std::max(latest, request.durable_at);
+  }
+  if (durable_at != nullptr) *durable_at = latest;
   return statuses;
 }
 
@@ -62,11 +73,17 @@ void CommitBatcher::RunBatch(std::vector<Request*>& batch) {
     }
   }
   if (applied.empty()) return;
-  // after_batch makes the batch durable; if it cannot, no request succeeded.
-  Status durable = after_batch_(applied);
-  if (!durable.ok()) {
-    for (Request* r : batch) {
-      if (r->status.ok()) r->status = durable;
+  bool sync = false;
+  for (Request* r : batch) sync = sync || r->sync;
+  // after_batch logs the batch (durably if anyone asked); if it cannot, no
+  // request succeeded.
+  StatusOr<uint64_t> logged = after_batch_(applied, sync);
+  for (Request* r : batch) {
+    if (!r->status.ok()) continue;
+    if (logged.ok()) {
+      r->durable_at = *logged;
+    } else {
+      r->status = logged.status();
     }
   }
 }

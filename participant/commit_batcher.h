@@ -18,26 +18,33 @@ namespace twopc::participant {
 
 class CommitBatcher {
  public:
-  // `after_batch` runs on the leader once a batch is applied; it makes the
-  // batch durable (the agent syncs the outcome to its log). If it fails, every
+  // `after_batch` runs on the leader once a batch is applied; it logs the
+  // batch's outcome and, when `sync`, makes it durable. It returns the log
+  // position that must be durable for the batch to be. If it fails, every
   // request of the batch fails.
-  using AfterBatch = std::function<Status(const std::vector<int64_t>& txids)>;
+  using AfterBatch =
+      std::function<StatusOr<uint64_t>(const std::vector<int64_t>& txids, bool sync)>;
   CommitBatcher(SqliteStore* store, AfterBatch after_batch)
       : store_(store), after_batch_(std::move(after_batch)) {}
 
   // Returns once txid's changes are in the database and made durable.
   Status Apply(int64_t txid, const std::string* changeset);
   // The same for many at once (they join one batch unless a batch is running);
-  // one status per item, in order.
-  std::vector<Status> ApplyMany(const std::vector<SqliteStore::Committed>& items);
+  // one status per item, in order. With sync=false the outcome is logged but
+  // not necessarily durable yet: the caller must sync the log through
+  // *durable_at before anyone relies on it.
+  std::vector<Status> ApplyMany(const std::vector<SqliteStore::Committed>& items, bool sync = true,
+                                uint64_t* durable_at = nullptr);
 
   uint64_t batches() const;
 
  private:
   struct Request {
     SqliteStore::Committed item{0, nullptr};
+    bool sync = true;
     bool done = false;
     Status status;
+    uint64_t durable_at = 0;
   };
   // Queues `requests` and returns when all are done, leading batches while
   // no other caller does.

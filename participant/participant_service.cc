@@ -75,6 +75,25 @@ rpc::Value ToThrift(const SqlValue& value) {
 }
 
 void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) {
+  if (request.commit_first.empty()) {
+    PrepareBranch(result, request);
+    return;
+  }
+  // Commit decisions for earlier transactions ride on this prepare: applied
+  // first (their rows are free for this branch), then made durable by the
+  // same log sync as this branch's PREPARED record.
+  const std::vector<Status> statuses =
+      agent_->CommitManyAround(request.commit_first, [&] { PrepareBranch(result, request); });
+  std::vector<rpc::CommitAck> acks;
+  acks.reserve(statuses.size());
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    acks.push_back(AckOf(request.commit_first[i], statuses[i]));
+  }
+  result.__set_commit_acks(std::move(acks));
+}
+
+void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
+                                       const rpc::PrepareRequest& request) {
   if (request.statements.empty())
     Throw(rpc::ErrorCode::INVALID_REQUEST, "a branch has no statements");
   std::vector<SqlStatement> statements;

@@ -22,6 +22,7 @@ class ParticipantService : public rpc::ParticipantIf {
   void health(rpc::Health& health) override;
 
  private:
+  void PrepareBranch(rpc::PrepareResult& result, const rpc::PrepareRequest& request);
   // What commit answers for txid, given the agent's status.
   rpc::CommitAck AckOf(int64_t txid, const Status& status);
 

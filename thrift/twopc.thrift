@@ -134,19 +134,6 @@ enum Vote {
   COMMITTED = 4,   // one-phase: committed at once (only when prepare asked for one_phase)
 }
 
-struct PrepareRequest {
-  1: required i64 txid,
-  2: required list<Statement> statements,
-  // A single-branch transaction: commit at once instead of preparing.
-  3: optional bool one_phase = false,
-}
-
-struct PrepareResult {
-  1: required Vote vote,
-  2: optional string reason = "",
-  3: optional list<i64> changes = [],   // rows changed by each statement
-}
-
 // One transaction's answer inside commit_many: ok, or the error commit would
 // have thrown for it.
 struct CommitAck {
@@ -154,6 +141,23 @@ struct CommitAck {
   2: bool ok,
   3: ErrorCode code,
   4: string message,
+}
+
+struct PrepareRequest {
+  1: required i64 txid,
+  2: required list<Statement> statements,
+  // A single-branch transaction: commit at once instead of preparing.
+  3: optional bool one_phase = false,
+  // Commit decisions for earlier transactions, delivered on the way (applied
+  // before this branch runs, made durable by the same log sync).
+  4: optional list<i64> commit_first = [],
+}
+
+struct PrepareResult {
+  1: required Vote vote,
+  2: optional string reason = "",
+  3: optional list<i64> changes = [],   // rows changed by each statement
+  4: optional list<CommitAck> commit_acks = [],  // one per commit_first txid, in order
 }
 
 struct PreparedTransaction {

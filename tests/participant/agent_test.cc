@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -244,6 +245,41 @@ TEST_F(AgentTest, PrepareVotesYesAndCommitApplies) {
   EXPECT_EQ(Balance(1), 70);
   EXPECT_TRUE(Applied(1));
   EXPECT_TRUE(agent_->ListPrepared().empty());
+}
+
+// A prepare carrying commit decisions: the committed rows are free (and
+// their new values visible) for the branch that runs meanwhile, and the
+// commits count as done only once their record is durable.
+TEST_F(AgentTest, CommitManyAroundFreesTheRowsForTheBranchRunningMeanwhile) {
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  ASSERT_EQ(Prepare(2, {Debit(2, 10)}).vote, Vote::kYes);
+  PrepareReply meanwhile;
+  const std::vector<Status> statuses =
+      agent_->CommitManyAround({1, 2}, [&] { meanwhile = Prepare(3, {Debit(1, 50)}); });
+  ASSERT_EQ(statuses.size(), 2u);
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0].ToString();
+  EXPECT_TRUE(statuses[1].ok()) << statuses[1].ToString();
+  ASSERT_EQ(meanwhile.vote, Vote::kYes) << "row 1 must be free: " << meanwhile.reason;
+  EXPECT_EQ(Balance(1), 70);
+  EXPECT_EQ(Balance(2), 40);
+  EXPECT_EQ(agent_->ListPrepared(), std::vector<int64_t>{3});
+
+  // Both commits survive a restart (their records were synced) and 3 is in doubt.
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(agent_->ListPrepared(), std::vector<int64_t>{3});
+  ASSERT_TRUE(agent_->Commit(3).ok());
+  EXPECT_EQ(Balance(1), 20);
+}
+
+TEST_F(AgentTest, CommitManyAroundFinishesTheCommitsWhenTheBranchThrows) {
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  EXPECT_THROW(agent_->CommitManyAround({1}, [] { throw std::runtime_error("bad branch"); }),
+               std::runtime_error);
+  EXPECT_TRUE(agent_->ListPrepared().empty());
+  EXPECT_TRUE(agent_->Commit(1).ok()) << "a repeated commit is acknowledged";
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_TRUE(agent_->ListPrepared().empty());
+  EXPECT_EQ(Balance(1), 70);
 }
 
 TEST_F(AgentTest, PrepareThenAbortLeavesDatabaseUnchangedAndFreesTheRow) {

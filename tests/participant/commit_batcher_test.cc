@@ -49,10 +49,11 @@ class CommitBatcherTest : public ::testing::Test {
 };
 
 TEST_F(CommitBatcherTest, ApplyIsDurableAndReported) {
-  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) {
-    Record(t);
-    return Status::Ok();
-  });
+  CommitBatcher batcher(store_.get(),
+                        [this](const std::vector<int64_t>& t, bool) -> StatusOr<uint64_t> {
+                          Record(t);
+                          return uint64_t{1};
+                        });
   const std::string changeset = ChangesetOf(1, 30);
   ASSERT_TRUE(batcher.Apply(7, &changeset).ok());
   EXPECT_EQ(test::Balance(store_.get(), 1), 70);
@@ -61,10 +62,11 @@ TEST_F(CommitBatcherTest, ApplyIsDurableAndReported) {
 }
 
 TEST_F(CommitBatcherTest, ConcurrentAppliesAllLandAndEachIsReportedOnce) {
-  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) {
-    Record(t);
-    return Status::Ok();
-  });
+  CommitBatcher batcher(store_.get(),
+                        [this](const std::vector<int64_t>& t, bool) -> StatusOr<uint64_t> {
+                          Record(t);
+                          return uint64_t{1};
+                        });
   const std::vector<std::string> changesets = {ChangesetOf(1, 1), ChangesetOf(2, 2),
                                                ChangesetOf(3, 3)};
   std::vector<Status> results(changesets.size());
@@ -84,10 +86,11 @@ TEST_F(CommitBatcherTest, ConcurrentAppliesAllLandAndEachIsReportedOnce) {
 }
 
 TEST_F(CommitBatcherTest, BadChangesetFailsAloneAndIsNotReported) {
-  CommitBatcher batcher(store_.get(), [this](const std::vector<int64_t>& t) {
-    Record(t);
-    return Status::Ok();
-  });
+  CommitBatcher batcher(store_.get(),
+                        [this](const std::vector<int64_t>& t, bool) -> StatusOr<uint64_t> {
+                          Record(t);
+                          return uint64_t{1};
+                        });
   const std::string good = ChangesetOf(1, 30);
   const std::string bad = "not a changeset";
   Status good_status;
