@@ -10,6 +10,7 @@
 #include "coordinator/coordinator_service.h"
 #include "coordinator/wal_decision_log.h"
 #include "gen-cpp/Coordinator.h"
+#include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
 #include "thrift/signal_waiter.h"
 #include "wal/dir_lock.h"
@@ -60,6 +61,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  twopc::LimitMallocArenas();  // before any thread starts
   gflags::SetUsageMessage(
       "the twopc transaction coordinator\n"
       "  txcoord --listen 127.0.0.1:7700 --wal-dir coord-wal "

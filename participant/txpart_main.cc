@@ -11,6 +11,7 @@
 #include "participant/coordinator_outcome_source.h"
 #include "participant/participant_service.h"
 #include "participant/resolver.h"
+#include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
 #include "thrift/signal_waiter.h"
 #include "wal/dir_lock.h"
@@ -39,6 +40,7 @@ int Fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  twopc::LimitMallocArenas();  // before any thread starts
   gflags::SetUsageMessage(
       "the twopc participant agent\n"
       "  txpart --name p1 --listen 127.0.0.1:7701 --db bank.db --wal-dir p1-wal "
