@@ -53,7 +53,10 @@ void CommitBatcher::ApplyAll(std::vector<Request>& requests) {
     for (Request* r : batch) r->done = true;
     ++batches_;
     leader_active_ = false;
+    // Notified with the mutex free, so the woken do not block on it at once.
+    lock.unlock();
     done_cv_.notify_all();
+    lock.lock();
   }
 }
 
