@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace twopc::participant {
 namespace {
@@ -27,17 +28,16 @@ class Parser {
   explicit Parser(std::string_view data) : data_(data) {}
 
   Status Run() {
-    uint64_t columns = 0;
     while (pos_ < data_.size()) {
       const uint8_t byte = Byte(pos_);
       if (byte == kTableHeader) {
-        Status status = TableHeader(&columns);
+        Status status = TableHeader();
         if (!status.ok()) return status;
         continue;
       }
       if (byte == kPatchsetHeader) return Bad("a patchset, not a changeset");
-      if (columns == 0) return Bad("change before any table header");
-      Status status = Change(columns);
+      if (pk_flags_.empty()) return Bad("change before any table header");
+      Status status = Change();
       if (!status.ok()) return status;
     }
     return Status::Ok();
@@ -70,40 +70,70 @@ class Parser {
     return false;  // not reached
   }
 
-  Status TableHeader(uint64_t* columns) {
+  Status TableHeader() {
     ++pos_;  // 'T'
-    if (!Varint(columns)) return Bad("table header ends inside its column count");
-    if (*columns == 0 || *columns > kMaxColumns) {
-      return Bad("table header has " + std::to_string(*columns) + " columns");
+    uint64_t columns = 0;
+    if (!Varint(&columns)) return Bad("table header ends inside its column count");
+    if (columns == 0 || columns > kMaxColumns) {
+      return Bad("table header has " + std::to_string(columns) + " columns");
     }
-    if (Left() < *columns) return Bad("table header ends inside its primary-key flags");
-    pos_ += *columns;
+    if (Left() < columns) return Bad("table header ends inside its primary-key flags");
+    pk_flags_ = data_.substr(pos_, columns);  // non-zero: part of the primary key
+    pos_ += columns;
     const size_t nul = data_.find('\0', pos_);
     if (nul == std::string_view::npos) return Bad("table name is not terminated");
     pos_ = nul + 1;
     return Status::Ok();
   }
 
-  Status Change(uint64_t columns) {
+  // SQLite 3.40.1 also crashes (a null dereference in sqlite3changeset_apply)
+  // on a change that lacks a value it needs, so every rule below holds for
+  // what sqlite3session_changeset() writes and is enforced: an INSERT
+  // defines every new value, a DELETE every old value; an UPDATE defines the
+  // old primary key (and leaves the new one undefined, a key change being a
+  // DELETE and an INSERT), and any other column either in both records or in
+  // neither.
+  Status Change() {
+    const size_t start = pos_;
     const uint8_t op = Byte(pos_);
     if (op != kInsert && op != kUpdate && op != kDelete) {
       return Bad("unknown change type " + std::to_string(op));
     }
     if (Left() < 2) return Bad("change ends before its indirect flag");
     pos_ += 2;
-    const int records = op == kUpdate ? 2 : 1;
-    for (int r = 0; r < records; ++r) {
-      for (uint64_t c = 0; c < columns; ++c) {
-        Status status = Value();
+    const size_t columns = pk_flags_.size();
+    std::vector<char> first(columns);  // defined: 1
+    std::vector<char> second(columns);
+    for (size_t c = 0; c < columns; ++c) {
+      Status status = Value(&first[c]);
+      if (!status.ok()) return status;
+    }
+    if (op == kUpdate) {
+      for (size_t c = 0; c < columns; ++c) {
+        Status status = Value(&second[c]);
         if (!status.ok()) return status;
+      }
+    }
+    for (size_t c = 0; c < columns; ++c) {
+      const bool key = pk_flags_[c] != 0;
+      const bool complete =
+          op == kUpdate ? (key ? first[c] && !second[c] : first[c] == second[c]) : first[c];
+      if (!complete) {
+        pos_ = start;
+        return Bad(std::string(op == kInsert   ? "INSERT"
+                               : op == kDelete ? "DELETE"
+                                               : "UPDATE") +
+                   " with an undefined or unexpected value in column " + std::to_string(c));
       }
     }
     return Status::Ok();
   }
 
-  Status Value() {
+  // Skips one value; *defined is 0 for the "undefined" type, else 1.
+  Status Value(char* defined) {
     if (Left() < 1) return Bad("record ends before all its values");
     const uint8_t type = Byte(pos_++);
+    *defined = type != kUndefined;
     switch (type) {
       case kUndefined:
       case kNull:
@@ -130,6 +160,7 @@ class Parser {
 
   std::string_view data_;
   size_t pos_ = 0;
+  std::string_view pk_flags_;  // of the current table; empty before the first header
 };
 
 }  // namespace

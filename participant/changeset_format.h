@@ -17,8 +17,10 @@ namespace twopc::participant {
 // writes it: table headers ('T', column count, primary-key flags, table name
 // ending in NUL) each followed by changes (INSERT, UPDATE or DELETE, the
 // indirect flag, then one record of values, two for an UPDATE), every length
-// inside the buffer. Empty is well-formed. Patchsets are refused (never
-// written here). Otherwise Corruption naming the offset. Pure; no SQLite.
+// inside the buffer, and every value present that SQLite needs to apply the
+// change (it crashes on some that are missing). Empty is well-formed.
+// Patchsets are refused (never written here). Otherwise Corruption naming the
+// offset. Pure; no SQLite.
 Status ValidateChangeset(std::string_view changeset);
 
 }  // namespace twopc::participant

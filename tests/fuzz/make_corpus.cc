@@ -289,6 +289,14 @@ void CoordinatorRpcSeeds() {
           client.send_report_heuristic_mismatch(5, "p1", rpc::Decision::COMMIT);
           client.send_health();
         }));
+  // A decision number no enumerator has (rpc::WireEnumValue): sent as COMMIT,
+  // then field 3 (i32, big-endian 1) becomes 99.
+  std::string unknown = Calls<Client>([](Client& client) {
+    client.send_report_heuristic_mismatch(6, "p0", rpc::Decision::COMMIT);
+  });
+  const std::string commit_field("\x08\x00\x03\x00\x00\x00\x01", 7);
+  unknown[unknown.find(commit_field) + 6] = 99;
+  Write(target, "report_unknown_decision", unknown);
 }
 
 }  // namespace

@@ -163,6 +163,39 @@ TEST_F(ChangesetFormatTest, RefusesEachKindOfDamage) {
   }
 }
 
+// SQLite 3.40.1 dereferences a null value in sqlite3changeset_apply() on
+// these (found by changeset_fuzzer; tests/fuzz/corpus/changeset_fuzzer/
+// regression-apply-undefined-value).
+TEST_F(ChangesetFormatTest, ChangeMissingAValueSqliteNeedsIsRefused) {
+  const std::string insert = ChangesetOf("INSERT INTO accounts VALUES (9, 5)");
+  const size_t insert_at = insert.find("accounts") + 9;
+  // op, indirect, (INTEGER 9), (INTEGER 5): make the balance undefined.
+  ASSERT_EQ(insert.size(), insert_at + 2 + 9 + 9);
+  const std::string insert_undefined = insert.substr(0, insert_at + 2 + 9) + std::string(1, '\0');
+  EXPECT_NE(ValidateChangeset(insert_undefined).message().find("INSERT with an undefined"),
+            std::string::npos)
+      << ValidateChangeset(insert_undefined).ToString();
+
+  const std::string update = ChangesetOf("UPDATE accounts SET balance = 6 WHERE id = 1");
+  const size_t update_at = update.find("accounts") + 9;
+  // op, indirect, old (INTEGER 1, INTEGER 100), new (undefined, INTEGER 6).
+  ASSERT_EQ(update[update_at + 2], '\x01');
+  std::string update_no_key = update;
+  update_no_key.replace(update_at + 2, 9, std::string(1, '\0'));
+  EXPECT_NE(ValidateChangeset(update_no_key).message().find("UPDATE with an undefined"),
+            std::string::npos)
+      << ValidateChangeset(update_no_key).ToString();
+  std::string update_old_only = update;
+  update_old_only.replace(update_at + 2 + 18 + 1, 9, std::string(1, '\0'));
+  EXPECT_TRUE(ValidateChangeset(update_old_only).IsCorruption());
+
+  const std::string deleted = ChangesetOf("DELETE FROM accounts WHERE id = 2");
+  const size_t delete_at = deleted.find("accounts") + 9;
+  const std::string delete_undefined =
+      deleted.substr(0, delete_at + 2) + std::string(1, '\0') + deleted.substr(delete_at + 2 + 9);
+  EXPECT_TRUE(ValidateChangeset(delete_undefined).IsCorruption());
+}
+
 TEST_F(ChangesetFormatTest, PreparedRecordWithATruncatedChangesetIsCorruption) {
   const std::string changeset = ChangesetOf("UPDATE accounts SET balance = 1 WHERE id = 1");
   const std::string cut = changeset.substr(0, changeset.find("accounts") + 2);
