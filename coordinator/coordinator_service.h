@@ -1,10 +1,14 @@
 // The Thrift edge of the coordinator.
 #pragma once
 
+#include <glog/logging.h>
+
+#include <cstdint>
 #include <string>
 
 #include "coordinator/coordinator.h"
 #include "gen-cpp/Coordinator.h"
+#include "thrift/wire_enum.h"
 
 namespace twopc::coordinator {
 
@@ -25,6 +29,12 @@ class CoordinatorService : public rpc::CoordinatorIf {
   }
   void report_heuristic_mismatch(int64_t txid, const std::string& participant,
                                  rpc::Decision::type heuristic) override {
+    const int32_t raw = rpc::WireEnumValue(heuristic);  // any number may arrive
+    if (raw != rpc::Decision::COMMIT && raw != rpc::Decision::ABORT) {
+      LOG(WARNING) << "ignored a heuristic mismatch report from " << participant
+                   << " with decision " << raw << " (neither COMMIT nor ABORT)";
+      return;
+    }
     coordinator_->ReportHeuristicMismatch(txid, participant, heuristic);
   }
   void health(rpc::Health& health) override;

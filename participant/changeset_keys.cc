@@ -4,6 +4,7 @@
 #include <cstring>
 #include <functional>
 
+#include "participant/changeset_format.h"
 #include "participant/sqlite_session.h"
 
 namespace twopc::participant {
@@ -44,6 +45,9 @@ void AppendValue(sqlite3_value* value, std::string* key) {
 // Calls visit(iterator) for every change; stops with the first error.
 Status ForEachChange(const std::string& changeset,
                      const std::function<Status(sqlite3_changeset_iter*)>& visit) {
+  // SQLite may never return on a malformed changeset (see changeset_format.h).
+  Status valid = ValidateChangeset(changeset);
+  if (!valid.ok()) return valid;
   sqlite3_changeset_iter* iter = nullptr;
   int rc = sqlite3changeset_start(&iter, static_cast<int>(changeset.size()),
                                   const_cast<char*>(changeset.data()));

@@ -1,5 +1,6 @@
 #include "participant/participant_records.h"
 
+#include "participant/changeset_format.h"
 #include "wal/coding.h"
 
 namespace twopc::participant {
@@ -26,6 +27,10 @@ StatusOr<PreparedRecord> DecodePrepared(std::string_view payload) {
       !decoder.done()) {
     return Status::Corruption("malformed PREPARED record");
   }
+  // Checked here, once, for every changeset read back from the log: SQLite may
+  // hang on a malformed one (see changeset_format.h).
+  Status valid = ValidateChangeset(changeset);
+  if (!valid.ok()) return Status::Corruption("malformed PREPARED record: " + valid.message());
   record.txid = static_cast<int64_t>(txid);
   record.prepared_at_ms = static_cast<int64_t>(prepared_at_ms);
   record.coordinator.assign(coordinator);

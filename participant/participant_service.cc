@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include "thrift/wire_enum.h"
+
 namespace twopc::participant {
 namespace {
 
@@ -29,7 +31,7 @@ rpc::Vote::type ToThrift(Vote vote) {
 }  // namespace
 
 SqlValue FromThrift(const rpc::Value& value) {
-  switch (value.kind) {
+  switch (rpc::WireEnumValue(value.kind)) {  // any number may arrive
     case rpc::ValueKind::NULL_VALUE:
       return std::monostate{};
     case rpc::ValueKind::INTEGER:

@@ -4,6 +4,7 @@
 
 #include <glog/logging.h>
 
+#include "participant/changeset_format.h"
 #include "participant/sql_authorizer.h"
 #include "participant/sqlite_session.h"
 
@@ -391,6 +392,12 @@ Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
       continue;
     }
     int64_t txid = item.txid;
+    // SQLite may never return on a malformed changeset (see changeset_format.h).
+    status = ValidateChangeset(*item.changeset);
+    if (!status.ok()) {
+      status = Status::Corruption("apply txid " + std::to_string(txid) + ": " + status.message());
+      break;
+    }
     const int rc = sqlite3changeset_apply(writer_, static_cast<int>(item.changeset->size()),
                                           const_cast<char*>(item.changeset->data()), nullptr,
                                           OnApplyConflict, &txid);

@@ -133,10 +133,14 @@ TEST_F(ChangesetKeysTest, GarbageIsCorruption) {
   EXPECT_TRUE(ChangesetSize("this is not a changeset").status().IsCorruption());
 }
 
-// Not tested: a changeset cut inside its table header. libsqlite3 3.40.1's
-// sqlite3changeset_next() loops forever on it (it never returns), so
-// ChangesetKeys cannot be given damaged bytes; the WAL's CRC is what keeps
-// them out.
+TEST_F(ChangesetKeysTest, ChangesetCutInsideItsTableHeaderIsCorruption) {
+  // libsqlite3 3.40.1's sqlite3changeset_next() never returns on these bytes;
+  // ValidateChangeset refuses them first (changeset_format_test.cc covers more).
+  const std::string changeset = ChangesetOf("UPDATE accounts SET balance = 0 WHERE id = 1");
+  const std::string cut = changeset.substr(0, changeset.find("accounts") + 4);
+  EXPECT_TRUE(ChangesetKeys(cut).status().IsCorruption());
+  EXPECT_TRUE(ChangesetSize(cut).status().IsCorruption());
+}
 
 }  // namespace
 }  // namespace twopc::participant

@@ -14,7 +14,11 @@ PreparedRecord SamplePrepared(int64_t txid) {
   record.txid = txid;
   record.prepared_at_ms = 1700000000123;
   record.coordinator = "coord.example:9090";
-  record.changeset = std::string("\x12\x00\xff binary\x00", 12);
+  // A well-formed changeset (the decoder checks it): table "t" (id, data), one
+  // INSERT of (id = 0x00ff..., data = X'00ff01').
+  record.changeset = std::string("T\x02\x01\x00t\x00", 6) + std::string("\x12\x00", 2) +
+                     std::string("\x01\x00\xff\x00\x00\x00\x00\x00\x07", 9) +
+                     std::string("\x04\x03\x00\xff\x01", 5);
   return record;
 }
 

@@ -1,0 +1,56 @@
+// A participant that votes as told, for driving the real coordinator in a
+// fuzz target without agents: YES (COMMITTED when one-phase), NO when a
+// statement's SQL is exactly "NO". Served on 127.0.0.1 on a free port.
+#pragma once
+
+#include <thrift/server/TThreadedServer.h>
+#include <thrift/transport/TServerSocket.h>
+
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gen-cpp/Participant.h"
+
+namespace twopc::fuzz {
+
+class FakeParticipant : public rpc::ParticipantIf {
+ public:
+  void prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) override {
+    result.vote = request.one_phase ? rpc::Vote::COMMITTED : rpc::Vote::YES;
+    for (const rpc::Statement& statement : request.statements) {
+      if (statement.sql == "NO") {
+        result.vote = rpc::Vote::NO;
+        result.__set_reason("told to vote NO");
+      }
+    }
+    result.__set_changes(std::vector<int64_t>(request.statements.size(), 1));
+  }
+  void commit(int64_t) override {}
+  void abort(int64_t) override {}
+  void list_prepared(std::vector<int64_t>&) override {}
+  void list_in_doubt(std::vector<rpc::PreparedTransaction>&) override {}
+  void query(rpc::QueryResult&, const std::string&, const std::vector<rpc::Value>&) override {}
+  void health(rpc::Health& health) override { health.role = "participant"; }
+};
+
+// Serves a FakeParticipant until the process exits; returns its port.
+inline int StartFakeParticipant() {
+  using apache::thrift::protocol::TBinaryProtocolFactory;
+  using apache::thrift::transport::TFramedTransportFactory;
+  using apache::thrift::transport::TServerSocket;
+  auto socket = std::make_shared<TServerSocket>("127.0.0.1", 0);
+  auto listening = std::make_shared<std::promise<void>>();
+  socket->setListenCallback([listening](THRIFT_SOCKET) { listening->set_value(); });
+  auto server = std::make_shared<apache::thrift::server::TThreadedServer>(
+      std::make_shared<rpc::ParticipantProcessor>(std::make_shared<FakeParticipant>()), socket,
+      std::make_shared<TFramedTransportFactory>(), std::make_shared<TBinaryProtocolFactory>());
+  std::future<void> ready = listening->get_future();
+  std::thread([server] { server->serve(); }).detach();
+  ready.wait();
+  return socket->getPort();
+}
+
+}  // namespace twopc::fuzz
