@@ -41,6 +41,14 @@ std::string DescribeRpcFailure(const std::exception& error, const SecurityOption
        transport->getType() == TTransportException::CORRUPTED_DATA)) {
     text += " (if the server uses TLS, give --tls-ca)";
   }
+  // A server that requires client certificates ends the handshake of a
+  // client without one; what the client sees depends on timing.
+  if (transport != nullptr && security.tls_enabled() && security.tls_cert.empty() &&
+      (text.find("authorize") != std::string::npos ||
+       text.find("certificate required") != std::string::npos ||
+       text.find("handshake failure") != std::string::npos)) {
+    text += " (if the server requires client certificates, give --tls-cert and --tls-key)";
+  }
   return text;
 }
 

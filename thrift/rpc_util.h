@@ -71,7 +71,12 @@ class RpcClient {
   void EnsureOpen() {
     if (transport_->isOpen()) return;
     transport_->open();
-    if (tls_socket_) tls_socket_->flush();  // runs the handshake
+    if (tls_socket_) {
+      // An empty write runs the handshake (flush would not: it skips a socket
+      // that has not started TLS yet).
+      static const uint8_t kNothing = 0;
+      tls_socket_->write(&kNothing, 0);
+    }
   }
   void Close() {
     try {
@@ -96,7 +101,8 @@ class RpcClient {
 };
 
 // Why a call failed, for a one-line message: the exception's text, plus a hint
-// when a plain-TCP client's connection was dropped (the server may want TLS).
+// when a plain-TCP client's connection was dropped (the server may want TLS)
+// or a TLS client without a certificate was refused (it may want one).
 std::string DescribeRpcFailure(const std::exception& error, const SecurityOptions& security);
 
 // Serves one Thrift processor on HOST:PORT, a thread per connection, over TLS

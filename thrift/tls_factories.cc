@@ -7,6 +7,8 @@
 #include <map>
 #include <mutex>
 
+#include <openssl/ssl.h>
+
 namespace twopc::rpc {
 namespace {
 
@@ -37,12 +39,20 @@ void LoadFile(const std::string& flag, const std::string& path, const std::strin
   }
 }
 
+// Thrift's TLSv1_2 setting means exactly TLS 1.2; this one takes 1.2 or later.
+class ModernTlsFactory : public TSSLSocketFactory {
+ public:
+  ModernTlsFactory() : TSSLSocketFactory(SSLProtocol::SSLTLS) {
+    SSL_CTX_set_min_proto_version(ctx_->get(), TLS1_2_VERSION);
+  }
+};
+
 std::shared_ptr<TSSLSocketFactory> NewFactory(const SecurityOptions& security, bool server) {
   // OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL) as
   // Thrift's plain sockets do: a peer that went away would kill the whole
   // process with SIGPIPE. Ignored, the write fails with EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
-  auto factory = std::make_shared<TSSLSocketFactory>(SSLProtocol::TLSv1_2);  // 1.2 or later
+  std::shared_ptr<TSSLSocketFactory> factory = std::make_shared<ModernTlsFactory>();
   // An encrypted key then fails to load instead of prompting on a terminal.
   factory->overrideDefaultPasswordCallback();
   factory->server(server);

@@ -5,7 +5,7 @@
 // a subjectAltName DNS name or IP address, or the common name). A server asks
 // for a client certificate only with tls_require_client_cert, and then checks
 // that it chains to tls_ca (no name check: any holder of a certificate from
-// that CA is a member of the cluster). TLS 1.2 is the oldest version accepted.
+// that CA is a member of the cluster). TLS 1.2 or later (1.3 when both have it).
 #pragma once
 
 #include <memory>

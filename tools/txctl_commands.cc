@@ -26,13 +26,14 @@ const char* TargetName(Target target) {
 
 // Opens the connection; on failure says so and returns false.
 template <typename ClientT>
-bool Connect(rpc::RpcClient<ClientT>* client, Target target, std::ostream& err) {
+bool Connect(rpc::RpcClient<ClientT>* client, const Command& command, Target target,
+             std::ostream& err) {
   try {
     client->EnsureOpen();
     return true;
   } catch (const TException& e) {
     err << "txctl: " << TargetName(target) << " " << client->address().ToString()
-        << " unreachable: " << e.what() << "\n";
+        << " unreachable: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
     return false;
   }
 }
@@ -83,7 +84,7 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
       std::min<int64_t>(INT32_MAX, int64_t{command.timeout_ms} + kExecuteSlackMs);
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
                                                 static_cast<int>(io_timeout_ms), command.security);
-  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
   rpc::ExecuteResult result;
   try {
     client->execute(result, BuildRequest(command));
@@ -113,7 +114,7 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
 int RunStatus(const Command& command, std::ostream& out, std::ostream& err) {
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
                                                 kShortCallTimeoutMs, command.security);
-  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
   try {
     out << OutcomeName(client->status(command.txid)) << "\n";
     return kExitOk;
@@ -125,7 +126,7 @@ int RunStatus(const Command& command, std::ostream& out, std::ostream& err) {
 int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
                                                 kShortCallTimeoutMs, command.security);
-  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
   std::vector<rpc::InDoubtTransaction> found;
   try {
     client->in_doubt(found);
@@ -143,7 +144,7 @@ int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
 int RunQuery(const Command& command, std::ostream& out, std::ostream& err) {
   rpc::RpcClient<rpc::ParticipantClient> client(command.address, kConnectTimeoutMs,
                                                 kShortCallTimeoutMs, command.security);
-  if (!Connect(&client, Target::kParticipant, err)) return kExitUnavailable;
+  if (!Connect(&client, command, Target::kParticipant, err)) return kExitUnavailable;
   rpc::QueryResult result;
   try {
     client->query(result, command.sql, {});
@@ -163,12 +164,12 @@ int RunHealth(const Command& command, std::ostream& out, std::ostream& err) {
     if (command.target == Target::kCoordinator) {
       rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
                                                     kShortCallTimeoutMs, command.security);
-      if (!Connect(&client, command.target, err)) return kExitUnavailable;
+      if (!Connect(&client, command, command.target, err)) return kExitUnavailable;
       client->health(health);
     } else {
       rpc::RpcClient<rpc::ParticipantClient> client(command.address, kConnectTimeoutMs,
                                                     kShortCallTimeoutMs, command.security);
-      if (!Connect(&client, command.target, err)) return kExitUnavailable;
+      if (!Connect(&client, command, command.target, err)) return kExitUnavailable;
       client->health(health);
     }
   } catch (const TException& e) {
