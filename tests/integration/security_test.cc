@@ -120,6 +120,17 @@ TEST_F(SecurityTest, TlsAndTokenClusterCommitsATransferEndToEnd) {
                                            "query", "SELECT balance FROM accounts WHERE id = 1"});
   EXPECT_EQ(query.exit_code, 0) << Both(query);
   EXPECT_EQ(query.out, "995\n");
+  // txrecover's online listing goes through the same door.
+  const std::vector<std::string> recover = {
+      "list", "--coordinator", cluster_->coordinator_address(), "--tls-ca", certs_.Path("ca.pem")};
+  std::vector<std::string> with_token = recover;
+  with_token.insert(with_token.end(), {"--token-file", cluster_->token_file()});
+  const RunResult listed = RunProgram(BinaryPath("txrecover"), with_token);
+  EXPECT_EQ(listed.exit_code, 0) << Both(listed);
+  EXPECT_EQ(listed.out, "nothing in doubt\n");
+  const RunResult refused = RunProgram(BinaryPath("txrecover"), recover);
+  EXPECT_NE(refused.exit_code, 0) << Both(refused);
+  EXPECT_TRUE(Contains(refused.err, "unauthenticated")) << refused.err;
   EXPECT_TRUE(Contains(CoordinatorLog(), "TLS on every connection"));
   EXPECT_FALSE(Contains(CoordinatorLog(), "plain TCP"));
   EXPECT_FALSE(Contains(ParticipantLog(0), "no --token-file"));
