@@ -240,9 +240,16 @@ std::optional<bool> Coordinator::AbortOnePhase(int64_t txid, const std::string& 
                [&](ParticipantPool::Client& client) { client->abort(txid); });
     return true;
   } catch (const rpc::TxError& e) {
-    LOG(INFO) << "one-phase transaction " << txid << " committed at " << participant << ": "
-              << e.message;
-    return false;
+    // The agent refuses to abort what it committed; a refusal of the call
+    // itself (a token mismatch) says nothing about the branch.
+    if (e.code != rpc::ErrorCode::UNAUTHENTICATED) {
+      LOG(INFO) << "one-phase transaction " << txid << " committed at " << participant << ": "
+                << e.message;
+      return false;
+    }
+    LOG(WARNING) << "one-phase transaction " << txid << " at " << participant
+                 << ": outcome unknown: " << e.message;
+    return std::nullopt;
   } catch (const apache::thrift::TException& e) {
     LOG(WARNING) << "one-phase transaction " << txid << " at " << participant
                  << ": outcome unknown: " << e.what();

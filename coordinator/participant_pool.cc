@@ -15,7 +15,7 @@ std::unique_ptr<ParticipantPool::Client> ParticipantPool::Borrow() {
       return client;
     }
   }
-  return std::make_unique<Client>(address_, connect_timeout_ms_, connect_timeout_ms_);
+  return std::make_unique<Client>(address_, connect_timeout_ms_, connect_timeout_ms_, security_);
 }
 
 void ParticipantPool::Return(std::unique_ptr<Client> client) {

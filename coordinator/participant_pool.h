@@ -16,8 +16,12 @@ class ParticipantPool {
  public:
   using Client = rpc::RpcClient<rpc::ParticipantClient>;
 
-  ParticipantPool(std::string name, const rpc::HostPort& address, int connect_timeout_ms = 2000)
-      : name_(std::move(name)), address_(address), connect_timeout_ms_(connect_timeout_ms) {}
+  ParticipantPool(std::string name, const rpc::HostPort& address, int connect_timeout_ms = 2000,
+                  rpc::SecurityOptions security = {})
+      : name_(std::move(name)),
+        address_(address),
+        connect_timeout_ms_(connect_timeout_ms),
+        security_(std::move(security)) {}
 
   // Runs call(client) on a pooled connection with the given I/O timeout.
   // Throws apache::thrift::TException (and rpc::TxError) from the call.
@@ -47,6 +51,7 @@ class ParticipantPool {
   const std::string name_;
   const rpc::HostPort address_;
   const int connect_timeout_ms_;
+  const rpc::SecurityOptions security_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Client>> idle_;
 };

@@ -12,6 +12,8 @@
 #include "gen-cpp/Coordinator.h"
 #include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
+#include "thrift/secure_processors.h"
+#include "thrift/security_flags.h"
 #include "thrift/signal_waiter.h"
 #include "wal/dir_lock.h"
 
@@ -82,6 +84,8 @@ int main(int argc, char** argv) {
   std::string error;
   twopc::rpc::HostPort listen;
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+  twopc::rpc::SecurityOptions security;
+  if (!twopc::rpc::SecurityFromFlags(&security, &error)) return Fail(error);
 
   std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantPool>> participants;
   for (const std::string& value : participant_flags) {
@@ -95,7 +99,8 @@ int main(int argc, char** argv) {
       return Fail("--participant " + name + ": " + error);
     }
     if (participants.count(name)) return Fail("--participant " + name + " given twice");
-    participants[name] = std::make_unique<twopc::coordinator::ParticipantPool>(name, address);
+    participants[name] =
+        std::make_unique<twopc::coordinator::ParticipantPool>(name, address, 2000, security);
   }
   if (participants.empty()) return Fail("at least one --participant NAME=HOST:PORT is required");
 
@@ -127,8 +132,10 @@ int main(int argc, char** argv) {
 
   auto service =
       std::make_shared<twopc::coordinator::CoordinatorService>(&coordinator, listen.ToString());
-  twopc::rpc::RpcServer server(std::make_shared<twopc::rpc::CoordinatorProcessor>(service), listen,
-                               FLAGS_max_frame_bytes);
+  twopc::rpc::RpcServer server(twopc::rpc::ServedCoordinatorProcessor(service, security), listen,
+                               FLAGS_max_frame_bytes, security);
+  twopc::rpc::LogSecurity(security);
+  twopc::rpc::RouteThriftOutputToLog();
   std::thread stopper([&server] {
     const int signal = twopc::signal_waiter::WaitForTerminationSignal();
     LOG(INFO) << "signal " << signal << ": stopping";

@@ -8,7 +8,8 @@ StatusOr<Decision> CoordinatorOutcomeSource::Resolve(int64_t txid) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
     if (!client_) {
-      client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000);
+      client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000,
+                                                                         security_);
     }
     client_->EnsureOpen();
     switch ((*client_)->resolve(txid, name_)) {
@@ -30,7 +31,8 @@ Status CoordinatorOutcomeSource::ReportMismatch(int64_t txid, Decision heuristic
   std::lock_guard<std::mutex> lock(mu_);
   try {
     if (!client_) {
-      client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000);
+      client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000,
+                                                                         security_);
     }
     client_->EnsureOpen();
     (*client_)->report_heuristic_mismatch(

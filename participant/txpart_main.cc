@@ -13,6 +13,8 @@
 #include "participant/resolver.h"
 #include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
+#include "thrift/secure_processors.h"
+#include "thrift/security_flags.h"
 #include "thrift/signal_waiter.h"
 #include "wal/dir_lock.h"
 
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
   if (!twopc::rpc::ParseHostPort(FLAGS_coordinator, &coordinator, &error)) {
     return Fail("--coordinator: " + error);
   }
+  twopc::rpc::SecurityOptions security;
+  if (!twopc::rpc::SecurityFromFlags(&security, &error)) return Fail(error);
 
   twopc::signal_waiter::BlockTerminationSignals();
   twopc::wal::DirLock wal_lock;
@@ -84,15 +88,17 @@ int main(int argc, char** argv) {
   status = twopc::participant::Agent::Open(options, store.get(), log_options, &agent);
   if (!status.ok()) return Fail("write-ahead log " + FLAGS_wal_dir + ": " + status.ToString());
 
-  twopc::participant::CoordinatorOutcomeSource outcomes(coordinator, FLAGS_name);
+  twopc::participant::CoordinatorOutcomeSource outcomes(coordinator, FLAGS_name, security);
   twopc::participant::ResolverOptions resolver_options;
   resolver_options.in_doubt_after = std::chrono::milliseconds(FLAGS_in_doubt_after_ms);
   twopc::participant::Resolver resolver(agent.get(), &outcomes, resolver_options);
   resolver.Start();
 
   auto service = std::make_shared<twopc::participant::ParticipantService>(agent.get());
-  twopc::rpc::RpcServer server(std::make_shared<twopc::rpc::ParticipantProcessor>(service), listen,
-                               FLAGS_max_frame_bytes);
+  twopc::rpc::RpcServer server(twopc::rpc::ServedParticipantProcessor(service, security), listen,
+                               FLAGS_max_frame_bytes, security);
+  twopc::rpc::LogSecurity(security);
+  twopc::rpc::RouteThriftOutputToLog();
   std::thread stopper([&server] {
     const int signal = twopc::signal_waiter::WaitForTerminationSignal();
     LOG(INFO) << "signal " << signal << ": stopping";

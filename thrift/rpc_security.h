@@ -12,6 +12,8 @@ struct SecurityOptions {
   std::string tls_key;   // PEM private key of tls_cert
   std::string tls_ca;    // PEM CA bundle the peer's certificate is verified against
   std::string token;     // shared secret every RPC carries; never logged or printed
+  // Servers only: refuse a TLS client that presents no certificate signed by tls_ca.
+  bool tls_require_client_cert = false;
 
   bool tls_enabled() const { return !tls_ca.empty() || !tls_cert.empty(); }
   bool token_enabled() const { return !token.empty(); }

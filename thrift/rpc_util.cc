@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include <thrift/transport/TSSLServerSocket.h>
 #include <thrift/transport/TServerSocket.h>
 
 namespace twopc::rpc {
@@ -10,6 +11,8 @@ using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
 using apache::thrift::transport::TFramedTransportFactory;
 using apache::thrift::transport::TServerSocket;
+using apache::thrift::transport::TSSLServerSocket;
+using apache::thrift::transport::TTransportException;
 
 bool ParseHostPort(const std::string& text, HostPort* out, std::string* error) {
   const size_t colon = text.rfind(':');
@@ -29,9 +32,35 @@ bool ParseHostPort(const std::string& text, HostPort* out, std::string* error) {
   return true;
 }
 
+std::string DescribeRpcFailure(const std::exception& error, const SecurityOptions& security) {
+  std::string text = error.what();
+  const auto* transport = dynamic_cast<const TTransportException*>(&error);
+  // A TLS server drops a plain-TCP client without a word (it sees no handshake).
+  if (transport != nullptr && !security.tls_enabled() &&
+      (transport->getType() == TTransportException::END_OF_FILE ||
+       transport->getType() == TTransportException::CORRUPTED_DATA)) {
+    text += " (if the server uses TLS, give --tls-ca)";
+  }
+  // A server that requires client certificates ends the handshake of a
+  // client without one; what the client sees depends on timing.
+  if (transport != nullptr && security.tls_enabled() && security.tls_cert.empty() &&
+      (text.find("authorize") != std::string::npos ||
+       text.find("certificate required") != std::string::npos ||
+       text.find("handshake failure") != std::string::npos)) {
+    text += " (if the server requires client certificates, give --tls-cert and --tls-key)";
+  }
+  return text;
+}
+
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, const HostPort& address,
-                     int max_frame_bytes) {
-  auto socket = std::make_shared<TServerSocket>(address.host, address.port);
+                     int max_frame_bytes, const SecurityOptions& security) {
+  std::shared_ptr<TServerSocket> socket;
+  if (security.tls_enabled()) {
+    socket =
+        std::make_shared<TSSLServerSocket>(address.host, address.port, ServerTlsFactory(security));
+  } else {
+    socket = std::make_shared<TServerSocket>(address.host, address.port);
+  }
   auto transports = std::make_shared<TFramedTransportFactory>();
   auto protocols = std::make_shared<TBinaryProtocolFactory>();
   // A hostile peer must not make us allocate a huge frame or string.

@@ -1,5 +1,6 @@
 // Thrift plumbing shared by every program: addresses, blocking clients and the
-// threaded server. All connections are framed binary TCP.
+// threaded server. All connections are framed binary, over TCP or TLS, and
+// carry the cluster's token when it has one (see rpc_security.h).
 #pragma once
 
 #include <memory>
@@ -7,9 +8,14 @@
 
 #include <thrift/TProcessor.h>
 #include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TMultiplexedProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
+
+#include "thrift/rpc_security.h"
+#include "thrift/tls_factories.h"
 
 namespace twopc::rpc {
 
@@ -26,28 +32,51 @@ bool ParseHostPort(const std::string& text, HostPort* out, std::string* error);
 constexpr int kDefaultMaxFrameBytes = 16 << 20;
 
 // A blocking client of one Thrift service over one connection. Not thread-safe:
-// one user at a time (pool them for concurrency).
+// one user at a time (pool them for concurrency). With TLS options it speaks
+// TLS (throwing TTransportException at construction if the files are
+// unusable); with a token, every call carries it.
 template <typename ClientT>
 class RpcClient {
  public:
-  RpcClient(const HostPort& address, int connect_timeout_ms, int io_timeout_ms)
+  RpcClient(const HostPort& address, int connect_timeout_ms, int io_timeout_ms,
+            const SecurityOptions& security = {})
       : address_(address) {
-    socket_ = std::make_shared<apache::thrift::transport::TSocket>(address.host, address.port);
+    if (security.tls_enabled()) {
+      tls_socket_ = ClientTlsFactory(security)->createSocket(address.host, address.port);
+      socket_ = tls_socket_;
+    } else {
+      socket_ = std::make_shared<apache::thrift::transport::TSocket>(address.host, address.port);
+    }
     socket_->setConnTimeout(connect_timeout_ms);
     socket_->setRecvTimeout(io_timeout_ms);
     socket_->setSendTimeout(io_timeout_ms);
     socket_->setNoDelay(true);
     transport_ = std::make_shared<apache::thrift::transport::TFramedTransport>(socket_);
-    client_ = std::make_unique<ClientT>(
-        std::make_shared<apache::thrift::protocol::TBinaryProtocol>(transport_));
+    std::shared_ptr<apache::thrift::protocol::TProtocol> protocol =
+        std::make_shared<apache::thrift::protocol::TBinaryProtocol>(transport_);
+    if (security.token_enabled()) {
+      // Every call goes out as "TOKEN:method" (see token_check.h).
+      protocol = std::make_shared<apache::thrift::protocol::TMultiplexedProtocol>(protocol,
+                                                                                  security.token);
+    }
+    client_ = std::make_unique<ClientT>(protocol);
   }
   ~RpcClient() { Close(); }
   RpcClient(const RpcClient&) = delete;
   RpcClient& operator=(const RpcClient&) = delete;
 
-  // Connects if not connected. Throws apache::thrift::transport::TTransportException.
+  // Connects if not connected, including the TLS handshake, so a certificate
+  // problem shows here rather than in the first call. Throws
+  // apache::thrift::transport::TTransportException.
   void EnsureOpen() {
-    if (!transport_->isOpen()) transport_->open();
+    if (transport_->isOpen()) return;
+    transport_->open();
+    if (tls_socket_) {
+      // An empty write runs the handshake (flush would not: it skips a socket
+      // that has not started TLS yet).
+      static const uint8_t kNothing = 0;
+      tls_socket_->write(&kNothing, 0);
+    }
   }
   void Close() {
     try {
@@ -66,15 +95,23 @@ class RpcClient {
  private:
   HostPort address_;
   std::shared_ptr<apache::thrift::transport::TSocket> socket_;
+  std::shared_ptr<apache::thrift::transport::TSSLSocket> tls_socket_;  // null without TLS
   std::shared_ptr<apache::thrift::transport::TTransport> transport_;
   std::unique_ptr<ClientT> client_;
 };
 
-// Serves one Thrift processor on HOST:PORT, a thread per connection.
+// Why a call failed, for a one-line message: the exception's text, plus a hint
+// when a plain-TCP client's connection was dropped (the server may want TLS)
+// or a TLS client without a certificate was refused (it may want one).
+std::string DescribeRpcFailure(const std::exception& error, const SecurityOptions& security);
+
+// Serves one Thrift processor on HOST:PORT, a thread per connection, over TLS
+// when `security` has TLS files (the token is checked by the processor: see
+// secure_processors.h). Throws TTransportException if the TLS files are unusable.
 class RpcServer {
  public:
   RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, const HostPort& address,
-            int max_frame_bytes = kDefaultMaxFrameBytes);
+            int max_frame_bytes = kDefaultMaxFrameBytes, const SecurityOptions& security = {});
   // Blocks until Stop() is called from another thread. Throws if it cannot listen.
   void Serve();
   void Stop();

@@ -48,6 +48,7 @@ enum ErrorCode {
   INTERNAL = 6,              // the process cannot do its job (e.g. its log failed)
   NOT_FOUND = 7,
   HEURISTIC_MISMATCH = 8,    // an operator forced the other outcome at this participant
+  UNAUTHENTICATED = 9,       // the call did not carry the cluster's token (see README, Security)
 }
 
 exception TxError {

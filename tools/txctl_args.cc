@@ -16,6 +16,7 @@ struct RawArgs {
   std::optional<std::string> timeout_ms;
   bool json = false;
   std::vector<std::string> positionals;
+  std::optional<std::string> tls_cert, tls_key, tls_ca, token_file;
 };
 
 bool IsHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
@@ -73,7 +74,8 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       continue;
     }
     if (name != "--coordinator" && name != "--participant" && name != "--branch" &&
-        name != "--timeout-ms") {
+        name != "--timeout-ms" && name != "--tls-cert" && name != "--tls-key" &&
+        name != "--tls-ca" && name != "--token-file") {
       *error = "unknown option '" + name + "'";
       return false;
     }
@@ -92,6 +94,14 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       if (!SetOnce(name, value, &raw->coordinator, error)) return false;
     } else if (name == "--participant") {
       if (!SetOnce(name, value, &raw->participant, error)) return false;
+    } else if (name == "--tls-cert") {
+      if (!SetOnce(name, value, &raw->tls_cert, error)) return false;
+    } else if (name == "--tls-key") {
+      if (!SetOnce(name, value, &raw->tls_key, error)) return false;
+    } else if (name == "--tls-ca") {
+      if (!SetOnce(name, value, &raw->tls_ca, error)) return false;
+    } else if (name == "--token-file") {
+      if (!SetOnce(name, value, &raw->token_file, error)) return false;
     } else if (!SetOnce(name, value, &raw->timeout_ms, error)) {
       return false;
     }
@@ -267,6 +277,16 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
     *error = "no command given (exec, status, query, health or in-doubt)";
     return false;
   }
+  command->security.tls_cert = raw.tls_cert.value_or("");
+  command->security.tls_key = raw.tls_key.value_or("");
+  command->security.tls_ca = raw.tls_ca.value_or("");
+  command->token_file = raw.token_file.value_or("");
+  for (const auto* file : {&raw.tls_cert, &raw.tls_key, &raw.tls_ca, &raw.token_file}) {
+    if (file->has_value() && (*file)->empty()) {
+      *error = "--tls-cert, --tls-key, --tls-ca and --token-file need a file name";
+      return false;
+    }
+  }
   const std::string& name = raw.positionals[0];
   if (name == "exec") return BuildExec(raw, command, error);
   if (name == "status") return BuildStatus(raw, command, error);
@@ -300,6 +320,15 @@ Usage:
       Lists what is unresolved right now, across the coordinator and its
       participants: TXID STATE AGE participants=... detail.
   txctl --help
+
+Security options (every command; see README "Security"):
+  --tls-ca FILE      speak TLS; the server's certificate must chain to FILE
+                     and name the host dialled
+  --tls-cert FILE --tls-key FILE
+                     present this certificate (servers that require client
+                     certificates)
+  --token-file FILE  send the cluster's token from FILE (default: the
+                     environment variable TWOPC_TOKEN, if set)
 
 Exit codes:
   0  committed (exec), or the command succeeded

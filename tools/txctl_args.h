@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "thrift/rpc_security.h"
 #include "thrift/rpc_util.h"
 
 namespace twopc::txctl {
@@ -33,6 +34,10 @@ struct Command {
   int64_t txid = 0;
   // query
   std::string sql;
+  // Every command: TLS files (security.tls_*) and where the token comes from.
+  // The parser fills no token: the caller reads --token-file, else $TWOPC_TOKEN.
+  rpc::SecurityOptions security;
+  std::string token_file;
 };
 
 // Parses the arguments after the program name. On failure returns false and

@@ -26,15 +26,37 @@ const char* TargetName(Target target) {
 
 // Opens the connection; on failure says so and returns false.
 template <typename ClientT>
-bool Connect(rpc::RpcClient<ClientT>* client, Target target, std::ostream& err) {
+bool Connect(rpc::RpcClient<ClientT>* client, const Command& command, Target target,
+             std::ostream& err) {
   try {
     client->EnsureOpen();
     return true;
   } catch (const TException& e) {
     err << "txctl: " << TargetName(target) << " " << client->address().ToString()
-        << " unreachable: " << e.what() << "\n";
+        << " unreachable: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
     return false;
   }
+}
+
+// A call refused for a wrong or missing token: methods without TxError in
+// their signature carry the refusal in a TApplicationException.
+bool IsUnauthenticated(const TException& e) {
+  if (const auto* error = dynamic_cast<const rpc::TxError*>(&e)) {
+    return error->code == rpc::ErrorCode::UNAUTHENTICATED;
+  }
+  return dynamic_cast<const apache::thrift::TApplicationException*>(&e) != nullptr &&
+         std::string(e.what()).rfind("unauthenticated", 0) == 0;
+}
+
+// The exit code and message of a call that threw `e` (not an exec).
+int CallFailed(const std::string& what, const TException& e, const Command& command,
+               std::ostream& err) {
+  if (IsUnauthenticated(e)) {
+    err << "txctl: " << what << " refused: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  err << "txctl: " << what << " failed: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
+  return kExitUnavailable;
 }
 
 rpc::ExecuteRequest BuildRequest(const Command& command) {
@@ -61,8 +83,8 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
   const int64_t io_timeout_ms =
       std::min<int64_t>(INT32_MAX, int64_t{command.timeout_ms} + kExecuteSlackMs);
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                static_cast<int>(io_timeout_ms));
-  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+                                                static_cast<int>(io_timeout_ms), command.security);
+  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
   rpc::ExecuteResult result;
   try {
     client->execute(result, BuildRequest(command));
@@ -71,7 +93,8 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
     return kExitBadInput;
   } catch (const TException& e) {
     // The request may have reached the coordinator: it may commit or not.
-    err << "txctl: outcome unknown (the coordinator did not answer: " << e.what()
+    err << "txctl: outcome unknown (the coordinator did not answer: "
+        << rpc::DescribeRpcFailure(e, command.security)
         << "); the transaction may have committed or aborted\n";
     return kExitUnavailable;
   }
@@ -90,27 +113,25 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
 
 int RunStatus(const Command& command, std::ostream& out, std::ostream& err) {
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                kShortCallTimeoutMs);
-  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+                                                kShortCallTimeoutMs, command.security);
+  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
   try {
     out << OutcomeName(client->status(command.txid)) << "\n";
     return kExitOk;
   } catch (const TException& e) {
-    err << "txctl: status failed: " << e.what() << "\n";
-    return kExitUnavailable;
+    return CallFailed("status", e, command, err);
   }
 }
 
 int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
   rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                kShortCallTimeoutMs);
-  if (!Connect(&client, Target::kCoordinator, err)) return kExitUnavailable;
+                                                kShortCallTimeoutMs, command.security);
+  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
   std::vector<rpc::InDoubtTransaction> found;
   try {
     client->in_doubt(found);
   } catch (const TException& e) {
-    err << "txctl: in-doubt failed: " << e.what() << "\n";
-    return kExitUnavailable;
+    return CallFailed("in-doubt", e, command, err);
   }
   for (const rpc::InDoubtTransaction& t : found) {
     tools::InDoubtLine line{t.txid, t.state, t.age_ms, t.participants, t.detail};
@@ -122,8 +143,8 @@ int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
 
 int RunQuery(const Command& command, std::ostream& out, std::ostream& err) {
   rpc::RpcClient<rpc::ParticipantClient> client(command.address, kConnectTimeoutMs,
-                                                kShortCallTimeoutMs);
-  if (!Connect(&client, Target::kParticipant, err)) return kExitUnavailable;
+                                                kShortCallTimeoutMs, command.security);
+  if (!Connect(&client, command, Target::kParticipant, err)) return kExitUnavailable;
   rpc::QueryResult result;
   try {
     client->query(result, command.sql, {});
@@ -131,8 +152,7 @@ int RunQuery(const Command& command, std::ostream& out, std::ostream& err) {
     err << "txctl: " << e.message << "\n";
     return kExitBadInput;
   } catch (const TException& e) {
-    err << "txctl: query failed: " << e.what() << "\n";
-    return kExitUnavailable;
+    return CallFailed("query", e, command, err);
   }
   for (const rpc::Row& row : result.rows) out << FormatRow(row) << "\n";
   return kExitOk;
@@ -143,18 +163,19 @@ int RunHealth(const Command& command, std::ostream& out, std::ostream& err) {
   try {
     if (command.target == Target::kCoordinator) {
       rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                    kShortCallTimeoutMs);
-      if (!Connect(&client, command.target, err)) return kExitUnavailable;
+                                                    kShortCallTimeoutMs, command.security);
+      if (!Connect(&client, command, command.target, err)) return kExitUnavailable;
       client->health(health);
     } else {
       rpc::RpcClient<rpc::ParticipantClient> client(command.address, kConnectTimeoutMs,
-                                                    kShortCallTimeoutMs);
-      if (!Connect(&client, command.target, err)) return kExitUnavailable;
+                                                    kShortCallTimeoutMs, command.security);
+      if (!Connect(&client, command, command.target, err)) return kExitUnavailable;
       client->health(health);
     }
   } catch (const TException& e) {
+    if (IsUnauthenticated(e)) return CallFailed("health", e, command, err);
     err << "txctl: " << TargetName(command.target) << " " << command.address.ToString()
-        << " not serving: " << e.what() << "\n";
+        << " not serving: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
     return kExitUnavailable;
   }
   out << health.role;

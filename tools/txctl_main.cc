@@ -1,10 +1,13 @@
 // txctl: the command-line client of a twopc cluster. See UsageText().
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <thrift/TOutput.h>
 
+#include "thrift/tls_factories.h"
+#include "thrift/token_file.h"
 #include "tools/txctl_args.h"
 #include "tools/txctl_commands.h"
 #include "tools/txctl_exit_codes.h"
@@ -13,6 +16,21 @@ namespace {
 
 // Thrift prints its own transport errors; txctl reports them itself, once.
 void DiscardThriftOutput(const char* /*message*/) {}
+
+// Fills the token (--token-file, else $TWOPC_TOKEN) and checks the TLS files.
+bool ResolveSecurity(twopc::txctl::Command* command, std::string* error) {
+  if (!command->token_file.empty()) {
+    std::string warning;
+    if (!twopc::rpc::ReadTokenFile(command->token_file, &command->security.token, error,
+                                   &warning)) {
+      return false;
+    }
+    if (!warning.empty()) std::cerr << "txctl: warning: " << warning << "\n";
+  } else if (const char* env = std::getenv("TWOPC_TOKEN"); env != nullptr) {
+    command->security.token = twopc::rpc::TrimToken(env);
+  }
+  return twopc::rpc::CheckTlsOptions(command->security, /*serves=*/false, error);
+}
 
 }  // namespace
 
@@ -25,6 +43,10 @@ int main(int argc, char** argv) {
   std::string error;
   if (!twopc::txctl::ParseCommandLine(args, &command, &error)) {
     std::cerr << "txctl: " << error << "\nTry 'txctl --help'.\n";
+    return twopc::txctl::kExitBadInput;
+  }
+  if (command.kind != CommandKind::kHelp && !ResolveSecurity(&command, &error)) {
+    std::cerr << "txctl: " << error << "\n";
     return twopc::txctl::kExitBadInput;
   }
   switch (command.kind) {

@@ -9,6 +9,8 @@
 
 #include "gen-cpp/Coordinator.h"
 #include "thrift/rpc_util.h"
+#include "thrift/tls_factories.h"
+#include "thrift/token_file.h"
 #include "tools/in_doubt_format.h"
 #include "tools/txrecover_offline.h"
 
@@ -29,8 +31,11 @@ Usage:
   txrecover list --coordinator-wal DIR [--json]
       From the files alone: one line per commit not yet acknowledged by every
       participant.
-  txrecover list --coordinator HOST:PORT [--json]
-      Online, across the coordinator and all its participants.
+  txrecover list --coordinator HOST:PORT [--json] [--tls-ca FILE]
+                 [--tls-cert FILE --tls-key FILE] [--token-file FILE]
+      Online, across the coordinator and all its participants. The security
+      options are txctl's: TLS against --tls-ca, the token from --token-file
+      (default: the environment variable TWOPC_TOKEN, if set).
   txrecover resolve TXID (--commit | --abort) --participant-wal DIR --db FILE
       A heuristic decision, for when the coordinator's log is lost. Refused
       while the agent runs. Recorded as heuristic: if the coordinator decided
@@ -44,6 +49,7 @@ struct Args {
   std::string command;
   std::optional<int64_t> txid;
   std::string participant_wal, coordinator_wal, coordinator, db;
+  std::string tls_cert, tls_key, tls_ca, token_file;
   bool json = false, commit = false, abort = false;
 };
 
@@ -78,6 +84,14 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
       if (!TakeValue(args, &i, &a->coordinator, error)) return false;
     } else if (arg == "--db") {
       if (!TakeValue(args, &i, &a->db, error)) return false;
+    } else if (arg == "--tls-cert") {
+      if (!TakeValue(args, &i, &a->tls_cert, error)) return false;
+    } else if (arg == "--tls-key") {
+      if (!TakeValue(args, &i, &a->tls_key, error)) return false;
+    } else if (arg == "--tls-ca") {
+      if (!TakeValue(args, &i, &a->tls_ca, error)) return false;
+    } else if (arg == "--token-file") {
+      if (!TakeValue(args, &i, &a->token_file, error)) return false;
     } else if (arg == "--json") {
       a->json = true;
     } else if (arg == "--commit") {
@@ -120,8 +134,22 @@ int ListOnline(const Args& a) {
   twopc::rpc::HostPort address;
   std::string error;
   if (!twopc::rpc::ParseHostPort(a.coordinator, &address, &error)) return Usage(error);
+  twopc::rpc::SecurityOptions security;
+  security.tls_cert = a.tls_cert;
+  security.tls_key = a.tls_key;
+  security.tls_ca = a.tls_ca;
+  if (!a.token_file.empty()) {
+    std::string warning;
+    if (!twopc::rpc::ReadTokenFile(a.token_file, &security.token, &error, &warning)) {
+      return Usage(error);
+    }
+    if (!warning.empty()) std::cerr << "txrecover: warning: " << warning << "\n";
+  } else if (const char* env = std::getenv("TWOPC_TOKEN"); env != nullptr) {
+    security.token = twopc::rpc::TrimToken(env);
+  }
+  if (!twopc::rpc::CheckTlsOptions(security, /*serves=*/false, &error)) return Usage(error);
   try {
-    twopc::rpc::RpcClient<twopc::rpc::CoordinatorClient> client(address, 2000, 30000);
+    twopc::rpc::RpcClient<twopc::rpc::CoordinatorClient> client(address, 2000, 30000, security);
     client.EnsureOpen();
     std::vector<twopc::rpc::InDoubtTransaction> found;
     client->in_doubt(found);
@@ -131,7 +159,8 @@ int ListOnline(const Args& a) {
     }
     return Print(listing, a.json);
   } catch (const apache::thrift::TException& e) {
-    std::cerr << "txrecover: coordinator " << a.coordinator << ": " << e.what() << "\n";
+    std::cerr << "txrecover: coordinator " << a.coordinator << ": "
+              << twopc::rpc::DescribeRpcFailure(e, security) << "\n";
     return kExitUnavailable;
   }
 }
@@ -164,6 +193,11 @@ int main(int argc, char** argv) {
     if (a.commit || a.abort) return Usage("--commit/--abort belong to resolve");
     if (!a.db.empty() && a.participant_wal.empty())
       return Usage("--db goes with --participant-wal");
+    const bool security_given =
+        !a.tls_cert.empty() || !a.tls_key.empty() || !a.tls_ca.empty() || !a.token_file.empty();
+    if (security_given && a.coordinator.empty()) {
+      return Usage("--tls-*/--token-file go with --coordinator (offline listing reads files)");
+    }
     if (!a.coordinator.empty()) return ListOnline(a);
     twopc::tools::OfflineListing listing;
     twopc::Status status =
@@ -182,7 +216,8 @@ int main(int argc, char** argv) {
     if (a.participant_wal.empty() || a.db.empty()) {
       return Usage("resolve needs --participant-wal DIR and --db FILE");
     }
-    if (!a.coordinator.empty() || !a.coordinator_wal.empty() || a.json) {
+    if (!a.coordinator.empty() || !a.coordinator_wal.empty() || a.json || !a.tls_cert.empty() ||
+        !a.tls_key.empty() || !a.tls_ca.empty() || !a.token_file.empty()) {
       return Usage("resolve takes only TXID, --commit|--abort, --participant-wal and --db");
     }
     std::string done;

@@ -1,5 +1,6 @@
 #include "tests/integration/cluster.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
@@ -39,11 +40,12 @@ void QuietThrift(const char* /*message*/) {}
 
 // Calls `call` on a fresh client of ClientT; false if anything fails.
 template <typename ClientT, typename Call>
-bool WithClient(const std::string& address, const Call& call) {
+bool WithClient(const std::string& address, const rpc::SecurityOptions& security,
+                const Call& call) {
   apache::thrift::GlobalOutput.setOutputFunction(QuietThrift);
   try {
-    rpc::RpcClient<ClientT> client(ParseAddress(address), kProbeConnectTimeoutMs,
-                                   kProbeIoTimeoutMs);
+    rpc::RpcClient<ClientT> client(ParseAddress(address), kProbeConnectTimeoutMs, kProbeIoTimeoutMs,
+                                   security);
     client.EnsureOpen();
     call(client);
     return true;
@@ -64,6 +66,15 @@ sqlite3* OpenReadOnly(const std::string& db_path) {
 }
 
 }  // namespace
+
+bool WriteTokenFile(const std::string& path, const std::string& token, std::string* error) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const bool ok =
+      fd >= 0 && write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size());
+  if (fd >= 0) close(fd);
+  if (!ok) *error = "cannot write " + path;
+  return ok;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -166,32 +177,35 @@ std::vector<int64_t> ReadBalances(const std::string& db_path) {
   return balances;
 }
 
-bool CoordinatorServing(const std::string& address) {
-  return WithClient<rpc::CoordinatorClient>(address, [](auto& client) {
+bool CoordinatorServing(const std::string& address, const rpc::SecurityOptions& security) {
+  return WithClient<rpc::CoordinatorClient>(address, security, [](auto& client) {
     rpc::Health health;
     client->health(health);
   });
 }
 
-bool ParticipantServing(const std::string& address) {
-  return WithClient<rpc::ParticipantClient>(address, [](auto& client) {
+bool ParticipantServing(const std::string& address, const rpc::SecurityOptions& security) {
+  return WithClient<rpc::ParticipantClient>(address, security, [](auto& client) {
     rpc::Health health;
     client->health(health);
   });
 }
 
-std::optional<std::vector<int64_t>> ListPrepared(const std::string& address) {
+std::optional<std::vector<int64_t>> ListPrepared(const std::string& address,
+                                                 const rpc::SecurityOptions& security) {
   std::vector<int64_t> txids;
-  if (!WithClient<rpc::ParticipantClient>(address,
+  if (!WithClient<rpc::ParticipantClient>(address, security,
                                           [&](auto& client) { client->list_prepared(txids); })) {
     return std::nullopt;
   }
   return txids;
 }
 
-std::optional<int64_t> UndeliveredCommits(const std::string& address) {
+std::optional<int64_t> UndeliveredCommits(const std::string& address,
+                                          const rpc::SecurityOptions& security) {
   rpc::Health health;
-  if (!WithClient<rpc::CoordinatorClient>(address, [&](auto& client) { client->health(health); })) {
+  if (!WithClient<rpc::CoordinatorClient>(address, security,
+                                          [&](auto& client) { client->health(health); })) {
     return std::nullopt;
   }
   auto it = health.details.find("undelivered_commits");
@@ -219,7 +233,15 @@ bool Cluster::Start(const Options& options, std::string* error) {
   const std::vector<int> ports = FreePorts(options.participants + 1);
   coordinator_port_ = ports[0];
   participant_ports_.assign(ports.begin() + 1, ports.end());
-  participant_flags_ = options.participant_flags;
+  security_ = options.security;
+  if (security_.token_enabled()) {
+    token_file_ = dir_ + "/token";
+    if (!WriteTokenFile(token_file_, security_.token, error)) return false;
+  }
+  const std::vector<std::string> security_flags = ServerSecurityFlags();
+  participant_flags_ = security_flags;
+  participant_flags_.insert(participant_flags_.end(), options.participant_flags.begin(),
+                            options.participant_flags.end());
 
   coordinator_args_ = {"--listen", coordinator_address(), "--wal-dir", dir_ + "/coordinator-wal"};
   std::filesystem::create_directories(dir_ + "/coordinator-wal");
@@ -243,6 +265,7 @@ bool Cluster::Start(const Options& options, std::string* error) {
     coordinator_args_.push_back("--prepare-timeout-ms");
     coordinator_args_.push_back(std::to_string(options.prepare_timeout_ms));
   }
+  coordinator_args_.insert(coordinator_args_.end(), security_flags.begin(), security_flags.end());
   coordinator_args_.insert(coordinator_args_.end(), options.coordinator_flags.begin(),
                            options.coordinator_flags.end());
   coordinator_ = StartCoordinator(options.coordinator_env, error);
@@ -255,9 +278,9 @@ bool Cluster::Start(const Options& options, std::string* error) {
         }
         if (!coordinator_->Running()) return true;
         for (int i = 0; i < size(); ++i) {
-          if (!ParticipantServing(participant_address(i))) return false;
+          if (!ParticipantServing(participant_address(i), security_)) return false;
         }
-        return CoordinatorServing(coordinator_address());
+        return CoordinatorServing(coordinator_address(), security_);
       },
       kStartDeadlineMs);
   bool all_running = coordinator_->Running();
@@ -312,7 +335,7 @@ bool Cluster::RestartParticipant(int i, std::string* error, const std::vector<st
   slot = std::move(process);
   const std::string address = participant_address(i);
   return WaitServing(
-      *slot, [&] { return ParticipantServing(address); }, participant_name(i), error);
+      *slot, [&] { return ParticipantServing(address, security_); }, participant_name(i), error);
 }
 
 bool Cluster::RestartCoordinator(std::string* error, const std::vector<std::string>& env) {
@@ -322,11 +345,35 @@ bool Cluster::RestartCoordinator(std::string* error, const std::vector<std::stri
   coordinator_ = std::move(process);
   const std::string address = coordinator_address();
   return WaitServing(
-      *coordinator_, [&] { return CoordinatorServing(address); }, "the coordinator", error);
+      *coordinator_, [&] { return CoordinatorServing(address, security_); }, "the coordinator",
+      error);
 }
 
 RunResult Cluster::Txctl(const std::vector<std::string>& args) const {
-  return RunProgram(BinaryPath("txctl"), args);
+  std::vector<std::string> all = ClientSecurityArgs();
+  all.insert(all.end(), args.begin(), args.end());
+  return RunProgram(BinaryPath("txctl"), all);
+}
+
+std::vector<std::string> Cluster::ClientSecurityArgs() const {
+  std::vector<std::string> args;
+  if (!security_.tls_ca.empty()) args.insert(args.end(), {"--tls-ca", security_.tls_ca});
+  if (!security_.tls_cert.empty()) {
+    args.insert(args.end(), {"--tls-cert", security_.tls_cert, "--tls-key", security_.tls_key});
+  }
+  if (!token_file_.empty()) args.insert(args.end(), {"--token-file", token_file_});
+  return args;
+}
+
+std::vector<std::string> Cluster::ServerSecurityFlags() const {
+  std::vector<std::string> flags;
+  if (!security_.tls_cert.empty()) {
+    flags.insert(flags.end(), {"--tls-cert", security_.tls_cert, "--tls-key", security_.tls_key});
+  }
+  if (!security_.tls_ca.empty()) flags.insert(flags.end(), {"--tls-ca", security_.tls_ca});
+  if (security_.tls_require_client_cert) flags.push_back("--tls-require-client-cert");
+  if (!token_file_.empty()) flags.insert(flags.end(), {"--token-file", token_file_});
+  return flags;
 }
 
 RunResult Cluster::Exec(const std::vector<std::pair<std::string, std::string>>& branches,
@@ -352,10 +399,10 @@ std::string Cluster::Logs() const {
 
 bool Cluster::NothingInDoubt() const {
   for (int i = 0; i < size(); ++i) {
-    const auto prepared = ListPrepared(participant_address(i));
+    const auto prepared = ListPrepared(participant_address(i), security_);
     if (!prepared || !prepared->empty()) return false;
   }
-  return UndeliveredCommits(coordinator_address()) == 0;
+  return UndeliveredCommits(coordinator_address(), security_) == 0;
 }
 
 }  // namespace twopc::testing

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/integration/process.h"
+#include "thrift/rpc_security.h"
 
 namespace twopc::testing {
 
@@ -31,6 +32,9 @@ class TempDir {
 
 // `count` distinct TCP ports on 127.0.0.1 that nothing listens on right now.
 std::vector<int> FreePorts(int count);
+
+// Writes `token` to a new file readable by its owner only.
+bool WriteTokenFile(const std::string& path, const std::string& token, std::string* error);
 
 // The path of a twopc program: $TWOPC_BIN_DIR/name.
 std::string BinaryPath(const std::string& name);
@@ -55,15 +59,17 @@ std::optional<int64_t> QueryInt(const std::string& db_path, const std::string& s
 // Every balance, ordered by id, read with a read-only connection.
 std::vector<int64_t> ReadBalances(const std::string& db_path);
 
-// --- RPC probes ---------------------------------------------------------------
+// --- RPC probes (over TLS and with a token when `security` says so) ------------
 
-bool CoordinatorServing(const std::string& address);
-bool ParticipantServing(const std::string& address);
+bool CoordinatorServing(const std::string& address, const rpc::SecurityOptions& security = {});
+bool ParticipantServing(const std::string& address, const rpc::SecurityOptions& security = {});
 // The txids the participant holds prepared; nullopt if it does not answer.
-std::optional<std::vector<int64_t>> ListPrepared(const std::string& address);
+std::optional<std::vector<int64_t>> ListPrepared(const std::string& address,
+                                                 const rpc::SecurityOptions& security = {});
 // How many committed transactions the coordinator has yet to deliver (its
 // health detail "undelivered_commits"); nullopt if it does not answer.
-std::optional<int64_t> UndeliveredCommits(const std::string& address);
+std::optional<int64_t> UndeliveredCommits(const std::string& address,
+                                          const rpc::SecurityOptions& security = {});
 
 // --- the cluster ----------------------------------------------------------------
 
@@ -83,6 +89,10 @@ class Cluster {
     std::vector<std::string> coordinator_env;
     // More SQL run on every database after the bank schema, before the start.
     std::string schema_sql;
+    // TLS files and token of every process, and of the cluster's own clients
+    // (probes, Txctl). The token is written to DIR/token (mode 600) and
+    // passed as --token-file. tls_require_client_cert: mutual TLS.
+    rpc::SecurityOptions security;
   };
 
   // Files and logs go under `dir`, which the caller owns.
@@ -104,8 +114,13 @@ class Cluster {
   Process& coordinator() { return *coordinator_; }
   const std::string& dir() const { return dir_; }
 
-  // Runs build/bin/txctl with `args`.
+  // Runs build/bin/txctl with the cluster's client security options and `args`.
   RunResult Txctl(const std::vector<std::string>& args) const;
+  // txctl's --tls-*/--token-file options for this cluster (none if it has no security).
+  std::vector<std::string> ClientSecurityArgs() const;
+  const rpc::SecurityOptions& security() const { return security_; }
+  // The file holding the cluster's token ("" without one).
+  const std::string& token_file() const { return token_file_; }
   // txctl --coordinator ADDR exec --branch NAME:SQL ... followed by `extra`.
   RunResult Exec(const std::vector<std::pair<std::string, std::string>>& branches,
                  const std::vector<std::string>& extra = {}) const;
@@ -136,7 +151,12 @@ class Cluster {
   static bool WaitServing(Process& process, const std::function<bool()>& serving,
                           const std::string& what, std::string* error);
 
+  // The --tls-*/--token-file flags of txcoord and txpart.
+  std::vector<std::string> ServerSecurityFlags() const;
+
   std::string dir_;
+  rpc::SecurityOptions security_;
+  std::string token_file_;
   std::vector<std::string> participant_flags_;
   std::vector<std::string> coordinator_args_;
   std::vector<int> participant_ports_;

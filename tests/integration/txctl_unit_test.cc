@@ -37,6 +37,21 @@ TEST(TxctlArgsTest, BranchSplitsAtFirstColonAndMergesByParticipantInOrder) {
   EXPECT_EQ(command.branches[1].statements, std::vector<std::string>{"UPDATE t SET x = 1"});
 }
 
+TEST(TxctlArgsTest, SecurityOptionsGoWithEveryCommand) {
+  const Command health =
+      Parse({"--tls-ca", "ca.pem", "--coordinator", "h:1", "health", "--tls-cert=node.pem",
+             "--tls-key", "node.key", "--token-file", "token"});
+  EXPECT_EQ(health.security.tls_ca, "ca.pem");
+  EXPECT_EQ(health.security.tls_cert, "node.pem");
+  EXPECT_EQ(health.security.tls_key, "node.key");
+  EXPECT_EQ(health.token_file, "token");
+  EXPECT_EQ(health.security.token, "");  // read by the caller, never on the command line
+  EXPECT_EQ(ParseError({"--tls-ca", "a", "--tls-ca", "b", "--coordinator", "h:1", "health"}),
+            "--tls-ca given twice");
+  EXPECT_EQ(ParseError({"--token-file=", "--coordinator", "h:1", "health"}),
+            "--tls-cert, --tls-key, --tls-ca and --token-file need a file name");
+}
+
 TEST(TxctlArgsTest, ExecTakesTimeoutAndJson) {
   const Command command =
       Parse({"exec", "--coordinator=h:1", "--branch", "a:x", "--timeout-ms", "500", "--json"});

@@ -128,6 +128,43 @@ TEST_F(ScopedAuthorizerTest, RefusedStatementFailsAndKeepsTheFirstReason) {
   EXPECT_NE(state.denial.find("schema changes"), std::string::npos) << state.denial;
 }
 
+// Each refused class, as real SQL on a connection, with the reason the client gets.
+TEST_F(ScopedAuthorizerTest, EachRefusedClassFailsOnARealConnectionWithItsReason) {
+  ASSERT_EQ(Exec("CREATE TABLE _twopc_applied(txid INTEGER PRIMARY KEY, applied_at INTEGER)"),
+            SQLITE_OK);
+  ASSERT_EQ(Exec("ATTACH ':memory:' AS attached"), SQLITE_OK);  // for the DETACH case
+  const struct {
+    const char* sql;
+    const char* reason;
+  } cases[] = {
+      {"ATTACH ':memory:' AS other", "ATTACH and DETACH are not allowed"},
+      {"DETACH attached", "ATTACH and DETACH are not allowed"},
+      {"SELECT load_extension('/tmp/evil.so')", "load_extension() is not allowed"},
+      {"PRAGMA synchronous = OFF", "PRAGMA 'synchronous' is not allowed"},
+      {"PRAGMA journal_mode = DELETE", "PRAGMA 'journal_mode' is not allowed"},
+      {"PRAGMA main.locking_mode = EXCLUSIVE", "PRAGMA 'locking_mode' is not allowed"},
+      {"INSERT INTO _twopc_applied VALUES (1, 0)", "writing the internal table '_twopc_applied'"},
+      {"DELETE FROM _twopc_applied", "writing the internal table '_twopc_applied'"},
+      {"BEGIN", "transaction control"},
+      {"CREATE TABLE t(id INTEGER PRIMARY KEY)", "schema changes"},
+  };
+  for (const auto& c : cases) {
+    AuthorizerState state;
+    ScopedAuthorizer guard(db_, &state);
+    // SQLITE_AUTH, or SQLITE_ERROR for a denied function.
+    EXPECT_NE(Exec(c.sql), SQLITE_OK) << c.sql;
+    EXPECT_NE(state.denial.find(c.reason), std::string::npos) << c.sql << ": " << state.denial;
+  }
+  // Reads and writes of user tables pass, reading the bookkeeping table too.
+  AuthorizerState state;
+  ScopedAuthorizer guard(db_, &state);
+  EXPECT_EQ(Exec("INSERT INTO accounts VALUES (1, 10); UPDATE accounts SET balance = 11; "
+                 "SELECT * FROM accounts; SELECT COUNT(*) FROM _twopc_applied; "
+                 "DELETE FROM accounts"),
+            SQLITE_OK)
+      << state.denial;
+}
+
 TEST_F(ScopedAuthorizerTest, QueryModeRefusesWritesOnTheConnection) {
   AuthorizerState state;
   state.mode = SqlMode::kQuery;

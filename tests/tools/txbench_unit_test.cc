@@ -37,6 +37,21 @@ TEST(TxbenchOptions, BothFlagSpellingsAreAccepted) {
   EXPECT_TRUE(options.json_only);
 }
 
+TEST(TxbenchOptions, SecurityFilesArePassedThrough) {
+  BenchOptions options;
+  std::string error;
+  ASSERT_TRUE(Parse({"--local", "--tls-cert", "node.pem", "--tls-key=node.key", "--tls-ca",
+                     "ca.pem", "--token-file", "token"},
+                    &options, &error))
+      << error;
+  EXPECT_EQ(options.security.tls_cert, "node.pem");
+  EXPECT_EQ(options.security.tls_key, "node.key");
+  EXPECT_EQ(options.security.tls_ca, "ca.pem");
+  EXPECT_EQ(options.token_file, "token");
+  EXPECT_FALSE(Parse({"--local", "--tls-ca="}, &options, &error));
+  EXPECT_EQ(error, "--tls-ca needs a file name");
+}
+
 TEST(TxbenchOptions, BadInputIsRefusedWithAReason) {
   BenchOptions options;
   for (const std::vector<std::string>& args :

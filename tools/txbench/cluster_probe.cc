@@ -11,9 +11,10 @@ constexpr int kIoTimeoutMs = 10000;
 
 // Calls `call` with a fresh client; false and a reason in *error on any failure.
 template <typename ClientT, typename Call>
-bool WithClient(const rpc::HostPort& address, const Call& call, std::string* error) {
+bool WithClient(const rpc::HostPort& address, const rpc::SecurityOptions& security,
+                const Call& call, std::string* error) {
   try {
-    rpc::RpcClient<ClientT> client(address, kConnectTimeoutMs, kIoTimeoutMs);
+    rpc::RpcClient<ClientT> client(address, kConnectTimeoutMs, kIoTimeoutMs, security);
     client.EnsureOpen();
     call(client);
     return true;
@@ -27,10 +28,10 @@ bool WithClient(const rpc::HostPort& address, const Call& call, std::string* err
 
 }  // namespace
 
-bool CoordinatorHealthy(const rpc::HostPort& address) {
+bool CoordinatorHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security) {
   std::string ignored;
   return WithClient<rpc::CoordinatorClient>(
-      address,
+      address, security,
       [](auto& client) {
         rpc::Health health;
         client->health(health);
@@ -38,10 +39,10 @@ bool CoordinatorHealthy(const rpc::HostPort& address) {
       &ignored);
 }
 
-bool ParticipantHealthy(const rpc::HostPort& address) {
+bool ParticipantHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security) {
   std::string ignored;
   return WithClient<rpc::ParticipantClient>(
-      address,
+      address, security,
       [](auto& client) {
         rpc::Health health;
         client->health(health);
@@ -49,20 +50,22 @@ bool ParticipantHealthy(const rpc::HostPort& address) {
       &ignored);
 }
 
-std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address) {
+std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address,
+                                                 const rpc::SecurityOptions& security) {
   std::vector<int64_t> txids;
   std::string ignored;
   if (!WithClient<rpc::ParticipantClient>(
-          address, [&](auto& client) { client->list_prepared(txids); }, &ignored)) {
+          address, security, [&](auto& client) { client->list_prepared(txids); }, &ignored)) {
     return std::nullopt;
   }
   return txids;
 }
 
-std::optional<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address, std::string* error) {
+std::optional<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address, std::string* error,
+                                               const rpc::SecurityOptions& security) {
   rpc::QueryResult result;
   if (!WithClient<rpc::ParticipantClient>(
-          address,
+          address, security,
           [&](auto& client) {
             client->query(result, "SELECT COALESCE(SUM(balance), 0), COUNT(*) FROM accounts", {});
           },

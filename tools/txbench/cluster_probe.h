@@ -11,11 +11,12 @@
 
 namespace twopc::txbench {
 
-bool CoordinatorHealthy(const rpc::HostPort& address);
-bool ParticipantHealthy(const rpc::HostPort& address);
+bool CoordinatorHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security = {});
+bool ParticipantHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security = {});
 
 // The txids the participant holds prepared; nullopt if it does not answer.
-std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address);
+std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address,
+                                                 const rpc::SecurityOptions& security = {});
 
 struct BalanceTotals {
   int64_t sum = 0;
@@ -24,6 +25,7 @@ struct BalanceTotals {
 
 // SUM(balance) and COUNT(*) of the participant's committed accounts table, read
 // with Participant.query; nullopt and a reason in *error on failure.
-std::optional<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address, std::string* error);
+std::optional<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address, std::string* error,
+                                               const rpc::SecurityOptions& security = {});
 
 }  // namespace twopc::txbench

@@ -13,13 +13,15 @@ namespace {
 
 constexpr std::chrono::milliseconds kPollInterval(100);
 
-InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int accounts) {
+InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int accounts,
+                            const rpc::SecurityOptions& security) {
   InvariantResult result;
   result.ok = true;
   std::ostringstream detail;
   int64_t sum = 0;
   for (const NamedAddress& participant : participants) {
-    const std::optional<std::vector<int64_t>> prepared = ListPrepared(participant.address);
+    const std::optional<std::vector<int64_t>> prepared =
+        ListPrepared(participant.address, security);
     if (!prepared) {
       result.ok = false;
       detail << participant.name << ": list_prepared failed; ";
@@ -29,7 +31,8 @@ InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int a
              << prepared->front() << ", ...); ";
     }
     std::string error;
-    const std::optional<BalanceTotals> totals = ReadBalanceTotals(participant.address, &error);
+    const std::optional<BalanceTotals> totals =
+        ReadBalanceTotals(participant.address, &error, security);
     if (!totals) {
       result.ok = false;
       detail << participant.name << ": " << error << "; ";
@@ -51,10 +54,11 @@ InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int a
 }  // namespace
 
 InvariantResult CheckInvariant(const std::vector<NamedAddress>& participants, int accounts,
-                               std::chrono::milliseconds settle) {
+                               std::chrono::milliseconds settle,
+                               const rpc::SecurityOptions& security) {
   const auto deadline = std::chrono::steady_clock::now() + settle;
   while (true) {
-    InvariantResult result = ObserveOnce(participants, accounts);
+    InvariantResult result = ObserveOnce(participants, accounts, security);
     if (result.ok || Interrupted() || std::chrono::steady_clock::now() >= deadline) return result;
     std::this_thread::sleep_for(kPollInterval);
   }

@@ -19,6 +19,7 @@ struct InvariantResult {
 // flight when the clients stopped need a moment to reach every participant),
 // then reports the last observation.
 InvariantResult CheckInvariant(const std::vector<NamedAddress>& participants, int accounts,
-                               std::chrono::milliseconds settle);
+                               std::chrono::milliseconds settle,
+                               const rpc::SecurityOptions& security = {});
 
 }  // namespace twopc::txbench

@@ -59,15 +59,17 @@ bool LocalCluster::StartProcesses(std::string* error) {
     participant_addresses_.push_back({"p" + std::to_string(i), {kHost, ports[i + 1]}});
   }
 
+  const std::vector<std::string> security_flags = SecurityFlags();
   for (int i = 0; i < options_.participants; ++i) {
     const NamedAddress& participant = participant_addresses_[i];
-    const std::vector<std::string> args = {
+    std::vector<std::string> args = {
         "--name",        participant.name,
         "--listen",      participant.address.ToString(),
         "--db",          DbPath(i),
         "--wal-dir",     options_.dir + "/" + participant.name + "-wal",
         "--coordinator", coordinator_address_.ToString(),
         kQuietLogs};
+    args.insert(args.end(), security_flags.begin(), security_flags.end());
     auto agent = tools::Process::Start(options_.bin_dir + "/txpart", args,
                                        options_.dir + "/" + participant.name + ".log", error);
     if (!agent) return false;
@@ -76,6 +78,7 @@ bool LocalCluster::StartProcesses(std::string* error) {
 
   std::vector<std::string> args = {"--listen", coordinator_address_.ToString(), "--wal-dir",
                                    options_.dir + "/coordinator-wal", kQuietLogs};
+  args.insert(args.end(), security_flags.begin(), security_flags.end());
   for (const NamedAddress& participant : participant_addresses_) {
     args.push_back("--participant");
     args.push_back(participant.name + "=" + participant.address.ToString());
@@ -96,14 +99,16 @@ bool LocalCluster::WaitHealthy(std::string* error) {
         *error = "txpart " + participant_addresses_[i].name + " exited during start-up";
         return false;
       }
-      if (!healthy[i]) healthy[i] = ParticipantHealthy(participant_addresses_[i].address);
+      if (!healthy[i])
+        healthy[i] = ParticipantHealthy(participant_addresses_[i].address, options_.security);
       all = all && healthy[i];
     }
     if (!coordinator_healthy && !coordinator_->Running()) {
       *error = "txcoord exited during start-up";
       return false;
     }
-    if (!coordinator_healthy) coordinator_healthy = CoordinatorHealthy(coordinator_address_);
+    if (!coordinator_healthy)
+      coordinator_healthy = CoordinatorHealthy(coordinator_address_, options_.security);
     if (all && coordinator_healthy) return true;
     if (Interrupted()) {
       *error = "interrupted during start-up";
@@ -116,6 +121,18 @@ bool LocalCluster::WaitHealthy(std::string* error) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::vector<std::string> LocalCluster::SecurityFlags() const {
+  const rpc::SecurityOptions& security = options_.security;
+  std::vector<std::string> flags;
+  if (!security.tls_cert.empty()) {
+    flags.insert(flags.end(), {"--tls-cert", security.tls_cert, "--tls-key", security.tls_key});
+  }
+  if (!security.tls_ca.empty()) flags.insert(flags.end(), {"--tls-ca", security.tls_ca});
+  if (!options_.token_file.empty())
+    flags.insert(flags.end(), {"--token-file", options_.token_file});
+  return flags;
 }
 
 void LocalCluster::Stop() {

@@ -22,6 +22,10 @@ struct LocalClusterOptions {
   int accounts = 1000;
   std::string dir;      // data and logs go here
   std::string bin_dir;  // where txcoord and txpart are
+  // TLS files every process uses and presents, and the token they require
+  // (from token_file, passed on to the processes); none: plain TCP, no token.
+  rpc::SecurityOptions security;
+  std::string token_file;
 };
 
 // The directory holding the running executable (from /proc/self/exe).
@@ -52,6 +56,7 @@ class LocalCluster {
   bool CreateDatabases(std::string* error);
   bool StartProcesses(std::string* error);
   bool WaitHealthy(std::string* error);
+  std::vector<std::string> SecurityFlags() const;
   std::string DbPath(int i) const;
 
   LocalClusterOptions options_;

@@ -7,6 +7,9 @@
 
 #include <thrift/TOutput.h>
 
+#include "thrift/tls_factories.h"
+#include "thrift/token_file.h"
+
 #include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/interrupt.h"
 #include "tools/txbench/invariant_check.h"
@@ -62,7 +65,8 @@ int Run(const BenchOptions& options) {
   std::vector<NamedAddress> participants = options.participant_addresses;
   if (options.local) {
     cluster = std::make_unique<LocalCluster>(
-        LocalClusterOptions{options.participants, options.accounts, dir->path(), ProgramDir()});
+        LocalClusterOptions{options.participants, options.accounts, dir->path(), ProgramDir(),
+                            options.security, options.token_file});
     if (!cluster->Start(&error)) return Fail(error, cluster.get());
     coordinator = cluster->coordinator_address();
     participants = cluster->participants();
@@ -81,6 +85,7 @@ int Run(const BenchOptions& options) {
   config.clients = options.clients;
   config.seconds = options.seconds;
   config.progress = options.json_only ? nullptr : &std::cerr;
+  config.security = options.security;
   WorkloadResult result;
   if (!RunWorkload(config, &result, &error)) return Fail(error, cluster.get());
   if (Interrupted()) return Fail("interrupted", nullptr);
@@ -100,7 +105,8 @@ int Run(const BenchOptions& options) {
               << "\n";
   }
 
-  const InvariantResult invariant = CheckInvariant(participants, options.accounts, kSettleDeadline);
+  const InvariantResult invariant =
+      CheckInvariant(participants, options.accounts, kSettleDeadline, options.security);
   report.invariant_ok = invariant.ok;
   if (!invariant.ok) std::cerr << "txbench: invariant broken: " << invariant.detail << "\n";
 
@@ -133,6 +139,18 @@ int main(int argc, char** argv) {
   if (options.help) {
     std::cout << twopc::txbench::UsageText();
     return twopc::txbench::kExitOk;
+  }
+  if (!options.token_file.empty()) {
+    std::string warning;
+    if (!twopc::rpc::ReadTokenFile(options.token_file, &options.security.token, &error, &warning)) {
+      std::cerr << "txbench: " << error << "\n";
+      return twopc::txbench::kExitUsage;
+    }
+    if (!warning.empty()) std::cerr << "txbench: warning: " << warning << "\n";
+  }
+  if (!twopc::rpc::CheckTlsOptions(options.security, /*serves=*/options.local, &error)) {
+    std::cerr << "txbench: " << error << "\n";
+    return twopc::txbench::kExitUsage;
   }
   twopc::txbench::InstallInterruptHandlers();
   return twopc::txbench::Run(options);

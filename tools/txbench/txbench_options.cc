@@ -44,7 +44,8 @@ bool ParseNamedAddress(const std::string& text, NamedAddress* out, std::string* 
 
 bool TakesValue(const std::string& flag) {
   static constexpr std::string_view kValueFlags[] = {
-      "--participants", "--accounts", "--clients", "--seconds", "--coordinator", "--participant"};
+      "--participants", "--accounts", "--clients", "--seconds", "--coordinator",
+      "--participant",  "--tls-cert", "--tls-key", "--tls-ca",  "--token-file"};
   return std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) != std::end(kValueFlags);
 }
 
@@ -109,6 +110,17 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
         return false;
       }
       coordinator_given = true;
+    } else if (flag == "--tls-cert" || flag == "--tls-key" || flag == "--tls-ca" ||
+               flag == "--token-file") {
+      if (value.empty()) {
+        *error = flag + " needs a file name";
+        return false;
+      }
+      std::string* slot = flag == "--tls-cert"  ? &parsed.security.tls_cert
+                          : flag == "--tls-key" ? &parsed.security.tls_key
+                          : flag == "--tls-ca"  ? &parsed.security.tls_ca
+                                                : &parsed.token_file;
+      *slot = value;
     } else {  // --participant
       NamedAddress participant;
       if (!ParseNamedAddress(value, &participant, error)) return false;
@@ -166,6 +178,11 @@ std::string UsageText() {
          "  --clients C        concurrent clients, one connection each (default 16)\n"
          "  --seconds T        run time (default 10)\n"
          "  --json-only        no progress on stderr, only the JSON line on stdout\n"
+         "  --tls-ca FILE      TLS: verify servers against FILE (with --local also\n"
+         "  --tls-cert FILE    --tls-cert/--tls-key: the certificate every process of\n"
+         "  --tls-key FILE     the local cluster presents; see README \"Security\")\n"
+         "  --token-file FILE  the cluster's shared-secret token"
+         " (--local: the cluster is started with it)\n"
          "  --help             this text\n"
          "\n"
          "Prints one JSON line; exits 0 if the invariant holds, 1 if not or on\n"

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "thrift/rpc_security.h"
 #include "thrift/rpc_util.h"
 
 namespace twopc::txbench {
@@ -26,6 +27,10 @@ struct BenchOptions {
   int clients = 16;
   int seconds = 10;
   bool json_only = false;
+  // TLS files (security.tls_*) for every connection, and in --local mode for
+  // the processes started; the token is read from token_file by the caller.
+  rpc::SecurityOptions security;
+  std::string token_file;
 };
 
 // Parses the arguments after the program name. Flags may be written

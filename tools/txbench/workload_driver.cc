@@ -88,8 +88,8 @@ class StartGate {
 };
 
 void RunClient(const WorkloadConfig& config, uint64_t seed, StartGate* gate, ClientState* state) {
-  rpc::RpcClient<rpc::CoordinatorClient> client(config.coordinator, kConnectTimeoutMs,
-                                                kIoTimeoutMs);
+  rpc::RpcClient<rpc::CoordinatorClient> client(config.coordinator, kConnectTimeoutMs, kIoTimeoutMs,
+                                                config.security);
   bool connected = true;
   try {
     client.EnsureOpen();

@@ -19,6 +19,7 @@ struct WorkloadConfig {
   int clients = 16;
   int seconds = 10;
   std::ostream* progress = nullptr;  // a line about once a second; null for none
+  rpc::SecurityOptions security;     // TLS and token of every client connection
 };
 
 struct WorkloadResult {

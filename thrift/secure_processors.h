@@ -1,0 +1,25 @@
+// The processors a server serves: the real handler's, behind the token check
+// when the cluster has a token (see token_check.h).
+#pragma once
+
+#include <memory>
+
+#include <thrift/TProcessor.h>
+
+#include "gen-cpp/Coordinator.h"
+#include "gen-cpp/Participant.h"
+#include "thrift/rpc_security.h"
+
+namespace twopc::rpc {
+
+// What an unauthenticated caller is told. Methods that declare TxError throw
+// TxError{UNAUTHENTICATED, kUnauthenticatedMessage}; the others (their
+// signatures have no TxError) a TApplicationException with this message.
+extern const char kUnauthenticatedMessage[];
+
+std::shared_ptr<apache::thrift::TProcessor> ServedCoordinatorProcessor(
+    std::shared_ptr<CoordinatorIf> handler, const SecurityOptions& security);
+std::shared_ptr<apache::thrift::TProcessor> ServedParticipantProcessor(
+    std::shared_ptr<ParticipantIf> handler, const SecurityOptions& security);
+
+}  // namespace twopc::rpc
