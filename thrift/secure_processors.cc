@@ -40,6 +40,7 @@ class RejectingParticipant : public ParticipantIf {
   void prepare(PrepareResult&, const PrepareRequest&) override { RefuseTyped(); }
   void commit(int64_t) override { RefuseTyped(); }
   void abort(int64_t) override { RefuseTyped(); }
+  void commit_many(std::vector<CommitAck>&, const std::vector<int64_t>&) override { RefuseTyped(); }
   void list_prepared(std::vector<int64_t>&) override { RefuseUntyped(); }
   void list_in_doubt(std::vector<PreparedTransaction>&) override { RefuseUntyped(); }
   void query(QueryResult&, const std::string&, const std::vector<Value>&) override {

@@ -184,7 +184,7 @@ service Participant {
   void abort(1: i64 txid) throws (1: TxError error),
   // Commit many prepared transactions at once (one log sync, one apply batch):
   // one ack per txid, in order. The coordinator batches its deliveries this way.
-  list<CommitAck> commit_many(1: list<i64> txids),
+  list<CommitAck> commit_many(1: list<i64> txids) throws (1: TxError error),
   list<i64> list_prepared(),
   list<PreparedTransaction> list_in_doubt(),
   QueryResult query(1: string sql, 2: list<Value> params) throws (1: TxError error),
