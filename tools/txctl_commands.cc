@@ -59,6 +59,10 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
       err << "txctl: " << e.detail() << "\n";
       return kExitBadInput;
     }
+    if (e.code() == ErrorCode::kUnavailable) {  // the kept connection died; no new one
+      err << "txctl: " << e.what() << "\n";
+      return kExitUnavailable;
+    }
     // The request may have reached the coordinator: it may commit or not.
     err << "txctl: outcome unknown (the coordinator did not answer: " << e.detail()
         << "); the transaction may have committed or aborted\n";

@@ -5,8 +5,8 @@
 //   twopc::Transaction transfer;
 //   transfer.Add("p0", "UPDATE accounts SET balance = balance - ? WHERE id = ?", {5, 1})
 //           .Add("p1", "UPDATE accounts SET balance = balance + ? WHERE id = ?", {5, 2});
-//   twopc::ExecuteResult result = client.Execute(transfer, {/*timeout_ms=*/2000});
-//   if (!result.committed()) std::cerr << result.txid << " " << result.reason << "\n";
+//   twopc::ExecuteResult result = client.Execute(transfer);  // ExecuteOptions: timeout,
+//   wait_applied if (!result.committed()) std::cerr << result.txid << " " << result.reason << "\n";
 //
 // Both are thread-safe. Each keeps idle connections for reuse (one per
 // concurrent caller, up to max_idle_connections), checks a reused one before
