@@ -7,6 +7,7 @@
 
 #include "coordinator/client/connection_pool.h"
 #include "coordinator/client/wire.h"
+#include "tests/allocation_counter.h"
 #include "twopc/client.h"
 
 namespace twopc {
@@ -92,6 +93,30 @@ TEST(ClientWireTest, RequestCarriesBranchesParamsExpectationsAndOptions) {
   EXPECT_EQ(request.branches[0].participant, "p2");
   EXPECT_TRUE(request.branches[0].statements.at(0).params.empty());
   EXPECT_FALSE(request.wait_applied);
+}
+
+TEST(ClientWireTest, ConvertingTheSameShapeAgainAllocatesNothing) {
+  Transaction transaction;
+  transaction
+      .AddExpecting("p0", 1, "UPDATE accounts SET balance = balance - ? WHERE id = ?", {5, 1})
+      .AddExpecting("p1", 1, "UPDATE accounts SET balance = balance + ? WHERE id = ?", {5, 2});
+  rpc::ExecuteResult wire_result;
+  wire_result.branches.resize(2);
+  wire_result.branches[0].changes = {1};
+  wire_result.branches[1].changes = {1};
+  rpc::ExecuteRequest request;
+  ExecuteResult result;
+  ToWire(transaction, ExecuteOptions{}, &request);
+  FromWire(wire_result, &result);
+
+  const int64_t before = testing::allocations.load();
+  for (int i = 0; i < 100; ++i) {
+    transaction.mutable_branches()[i % 2].statements[0].params[0] = Value::Integer(i);
+    ToWire(transaction, ExecuteOptions{}, &request);
+    FromWire(wire_result, &result);
+  }
+  EXPECT_EQ(testing::allocations.load() - before, 0);
+  EXPECT_EQ(request.branches[1].statements[0].params[0].integer_value, 99);
 }
 
 TEST(ClientWireTest, ResultOutcomeReasonAndChanges) {
