@@ -90,6 +90,8 @@ class RpcClient {
     socket_->setSendTimeout(ms);
   }
   ClientT* operator->() { return client_.get(); }
+  // The socket's descriptor (-1 when closed), e.g. to check an idle connection.
+  int socket_fd() const { return socket_->getSocketFD(); }
   const HostPort& address() const { return address_; }
 
  private:

@@ -1,108 +1,90 @@
 #include "tools/txctl_commands.h"
 
-#include <algorithm>
-#include <climits>
-#include <cstdint>
-
-#include <thrift/TApplicationException.h>
-#include <thrift/transport/TTransportException.h>
-
-#include "gen-cpp/Coordinator.h"
-#include "gen-cpp/Participant.h"
-#include "thrift/rpc_util.h"
 #include "tools/in_doubt_format.h"
 #include "tools/txctl_exit_codes.h"
 #include "tools/txctl_format.h"
+#include "twopc/client.h"
 
 namespace twopc::txctl {
 namespace {
-
-using apache::thrift::TException;
-using apache::thrift::transport::TTransportException;
 
 const char* TargetName(Target target) {
   return target == Target::kCoordinator ? "coordinator" : "participant";
 }
 
+ClientOptions OptionsFor(const Command& command) {
+  ClientOptions options;
+  options.address = command.address.ToString();
+  options.connect_timeout_ms = kConnectTimeoutMs;
+  options.call_timeout_ms = kShortCallTimeoutMs;
+  options.execute_slack_ms = kExecuteSlackMs;
+  options.max_idle_connections = 1;
+  options.security = command.security;
+  return options;
+}
+
+// A call refused for a wrong or missing token exits 2 (bad input), like any
+// other refusal; other failures mean the service is unavailable.
+int CallFailed(const std::string& what, const ClientError& e, std::ostream& err) {
+  if (e.code() == ErrorCode::kUnauthenticated) {
+    err << "txctl: " << what << " refused: " << e.detail() << "\n";
+    return kExitBadInput;
+  }
+  err << "txctl: " << what << " failed: " << e.detail() << "\n";
+  return kExitUnavailable;
+}
+
 // Opens the connection; on failure says so and returns false.
 template <typename ClientT>
-bool Connect(rpc::RpcClient<ClientT>* client, const Command& command, Target target,
-             std::ostream& err) {
+bool Connect(ClientT* client, std::ostream& err) {
   try {
-    client->EnsureOpen();
+    client->Connect();
     return true;
-  } catch (const TException& e) {
-    err << "txctl: " << TargetName(target) << " " << client->address().ToString()
-        << " unreachable: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
+  } catch (const ClientError& e) {
+    err << "txctl: " << e.what() << "\n";  // "<service> HOST:PORT unreachable: ..."
     return false;
   }
 }
 
-// A call refused for a wrong or missing token: methods without TxError in
-// their signature carry the refusal in a TApplicationException.
-bool IsUnauthenticated(const TException& e) {
-  if (const auto* error = dynamic_cast<const rpc::TxError*>(&e)) {
-    return error->code == rpc::ErrorCode::UNAUTHENTICATED;
-  }
-  return dynamic_cast<const apache::thrift::TApplicationException*>(&e) != nullptr &&
-         std::string(e.what()).rfind("unauthenticated", 0) == 0;
-}
-
-// The exit code and message of a call that threw `e` (not an exec).
-int CallFailed(const std::string& what, const TException& e, const Command& command,
-               std::ostream& err) {
-  if (IsUnauthenticated(e)) {
-    err << "txctl: " << what << " refused: " << e.what() << "\n";
-    return kExitBadInput;
-  }
-  err << "txctl: " << what << " failed: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
-  return kExitUnavailable;
-}
-
-rpc::ExecuteRequest BuildRequest(const Command& command) {
-  rpc::ExecuteRequest request;
+Transaction BuildTransaction(const Command& command) {
+  Transaction transaction;
   for (const BranchArg& arg : command.branches) {
-    rpc::Branch branch;
-    branch.participant = arg.participant;
-    for (const std::string& sql : arg.statements) {
-      rpc::Statement statement;
-      statement.sql = sql;
-      branch.statements.push_back(statement);
-    }
-    request.branches.push_back(branch);
+    for (const std::string& sql : arg.statements) transaction.Add(arg.participant, sql);
   }
-  request.__set_timeout_ms(command.timeout_ms);
-  // A CLI user reads right after a commit: answer once it is applied.
-  request.__set_wait_applied(true);
-  return request;
+  return transaction;
 }
 
 }  // namespace
 
 int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
-  const int64_t io_timeout_ms =
-      std::min<int64_t>(INT32_MAX, int64_t{command.timeout_ms} + kExecuteSlackMs);
-  rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                static_cast<int>(io_timeout_ms), command.security);
-  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
-  rpc::ExecuteResult result;
+  Client client(OptionsFor(command));
+  if (!Connect(&client, err)) return kExitUnavailable;
+  ExecuteOptions options;
+  options.timeout_ms = command.timeout_ms;
+  // A CLI user reads right after a commit: answer once it is applied.
+  options.wait_applied = true;
+  ExecuteResult result;
   try {
-    client->execute(result, BuildRequest(command));
-  } catch (const rpc::TxError& e) {
-    err << "txctl: " << e.message << "\n";
-    return kExitBadInput;
-  } catch (const TException& e) {
+    client.Execute(BuildTransaction(command), options, &result);
+  } catch (const ClientError& e) {
+    if (e.refused_by_service()) {
+      err << "txctl: " << e.detail() << "\n";
+      return kExitBadInput;
+    }
+    if (e.code() == ErrorCode::kUnavailable) {  // the kept connection died; no new one
+      err << "txctl: " << e.what() << "\n";
+      return kExitUnavailable;
+    }
     // The request may have reached the coordinator: it may commit or not.
-    err << "txctl: outcome unknown (the coordinator did not answer: "
-        << rpc::DescribeRpcFailure(e, command.security)
+    err << "txctl: outcome unknown (the coordinator did not answer: " << e.detail()
         << "); the transaction may have committed or aborted\n";
     return kExitUnavailable;
   }
   out << (command.json ? FormatExecuteJson(result) : FormatExecuteText(result)) << "\n";
   switch (result.outcome) {
-    case rpc::Outcome::COMMITTED:
+    case Outcome::kCommitted:
       return kExitOk;
-    case rpc::Outcome::ABORTED:
+    case Outcome::kAborted:
       return kExitAborted;
     default:
       err << "txctl: outcome unknown; ask again with: txctl --coordinator "
@@ -112,28 +94,26 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
 }
 
 int RunStatus(const Command& command, std::ostream& out, std::ostream& err) {
-  rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                kShortCallTimeoutMs, command.security);
-  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
+  Client client(OptionsFor(command));
+  if (!Connect(&client, err)) return kExitUnavailable;
   try {
-    out << OutcomeName(client->status(command.txid)) << "\n";
+    out << OutcomeName(client.Status(command.txid)) << "\n";
     return kExitOk;
-  } catch (const TException& e) {
-    return CallFailed("status", e, command, err);
+  } catch (const ClientError& e) {
+    return CallFailed("status", e, err);
   }
 }
 
 int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
-  rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                kShortCallTimeoutMs, command.security);
-  if (!Connect(&client, command, Target::kCoordinator, err)) return kExitUnavailable;
-  std::vector<rpc::InDoubtTransaction> found;
+  Client client(OptionsFor(command));
+  if (!Connect(&client, err)) return kExitUnavailable;
+  std::vector<InDoubtTransaction> found;
   try {
-    client->in_doubt(found);
-  } catch (const TException& e) {
-    return CallFailed("in-doubt", e, command, err);
+    found = client.InDoubt();
+  } catch (const ClientError& e) {
+    return CallFailed("in-doubt", e, err);
   }
-  for (const rpc::InDoubtTransaction& t : found) {
+  for (const InDoubtTransaction& t : found) {
     tools::InDoubtLine line{t.txid, t.state, t.age_ms, t.participants, t.detail};
     out << (command.json ? tools::FormatInDoubtJson(line) : tools::FormatInDoubtText(line)) << "\n";
   }
@@ -142,40 +122,35 @@ int RunInDoubt(const Command& command, std::ostream& out, std::ostream& err) {
 }
 
 int RunQuery(const Command& command, std::ostream& out, std::ostream& err) {
-  rpc::RpcClient<rpc::ParticipantClient> client(command.address, kConnectTimeoutMs,
-                                                kShortCallTimeoutMs, command.security);
-  if (!Connect(&client, command, Target::kParticipant, err)) return kExitUnavailable;
-  rpc::QueryResult result;
+  ParticipantClient client(OptionsFor(command));
+  if (!Connect(&client, err)) return kExitUnavailable;
+  QueryResult result;
   try {
-    client->query(result, command.sql, {});
-  } catch (const rpc::TxError& e) {
-    err << "txctl: " << e.message << "\n";
-    return kExitBadInput;
-  } catch (const TException& e) {
-    return CallFailed("query", e, command, err);
+    result = client.Query(command.sql);
+  } catch (const ClientError& e) {
+    if (e.refused_by_service()) {
+      err << "txctl: " << e.detail() << "\n";
+      return kExitBadInput;
+    }
+    return CallFailed("query", e, err);
   }
-  for (const rpc::Row& row : result.rows) out << FormatRow(row) << "\n";
+  for (const std::vector<Value>& row : result.rows) out << FormatRow(row) << "\n";
   return kExitOk;
 }
 
-int RunHealth(const Command& command, std::ostream& out, std::ostream& err) {
-  rpc::Health health;
+namespace {
+
+template <typename ClientT>
+int PrintHealth(const Command& command, std::ostream& out, std::ostream& err) {
+  ClientT client(OptionsFor(command));
+  if (!Connect(&client, err)) return kExitUnavailable;
+  HealthInfo health;
   try {
-    if (command.target == Target::kCoordinator) {
-      rpc::RpcClient<rpc::CoordinatorClient> client(command.address, kConnectTimeoutMs,
-                                                    kShortCallTimeoutMs, command.security);
-      if (!Connect(&client, command, command.target, err)) return kExitUnavailable;
-      client->health(health);
-    } else {
-      rpc::RpcClient<rpc::ParticipantClient> client(command.address, kConnectTimeoutMs,
-                                                    kShortCallTimeoutMs, command.security);
-      if (!Connect(&client, command, command.target, err)) return kExitUnavailable;
-      client->health(health);
-    }
-  } catch (const TException& e) {
-    if (IsUnauthenticated(e)) return CallFailed("health", e, command, err);
+    health = client.Health();
+  } catch (const ClientError& e) {
+    if (e.code() == ErrorCode::kUnauthenticated) return CallFailed("health", e, err);
     err << "txctl: " << TargetName(command.target) << " " << command.address.ToString()
-        << " not serving: " << rpc::DescribeRpcFailure(e, command.security) << "\n";
+        << " not serving: " << e.detail() << "\n";
     return kExitUnavailable;
   }
   out << health.role;
@@ -184,6 +159,13 @@ int RunHealth(const Command& command, std::ostream& out, std::ostream& err) {
   }
   out << " at " << command.address.ToString() << " is serving\n";
   return kExitOk;
+}
+
+}  // namespace
+
+int RunHealth(const Command& command, std::ostream& out, std::ostream& err) {
+  return command.target == Target::kCoordinator ? PrintHealth<Client>(command, out, err)
+                                                : PrintHealth<ParticipantClient>(command, out, err);
 }
 
 }  // namespace twopc::txctl

@@ -1,9 +1,10 @@
 #include "tools/txctl_format.h"
 
-#include "tools/json_text.h"
-
 #include <cstdio>
 #include <cstdlib>
+
+#include "coordinator/client/wire.h"
+#include "tools/json_text.h"
 
 namespace twopc::txctl {
 
@@ -74,20 +75,33 @@ std::string HexBlob(const std::string& bytes) {
 
 }  // namespace
 
-std::string FormatValue(const rpc::Value& value) {
-  switch (value.kind) {
-    case rpc::ValueKind::NULL_VALUE:
+std::string FormatValue(const Value& value) {
+  switch (value.kind()) {
+    case ValueKind::kNull:
       return "NULL";
-    case rpc::ValueKind::INTEGER:
-      return std::to_string(value.integer_value);
-    case rpc::ValueKind::REAL:
-      return FormatReal(value.real_value);
-    case rpc::ValueKind::TEXT:
-      return EscapeText(value.text_value);
-    case rpc::ValueKind::BLOB:
-      return HexBlob(value.blob_value);
+    case ValueKind::kInteger:
+      return std::to_string(value.integer());
+    case ValueKind::kReal:
+      return FormatReal(value.real());
+    case ValueKind::kText:
+      return EscapeText(value.bytes());
+    case ValueKind::kBlob:
+      return HexBlob(value.bytes());
   }
   return "NULL";
+}
+
+std::string FormatValue(const rpc::Value& value) {
+  return FormatValue(client_internal::FromWire(value));
+}
+
+std::string FormatRow(const std::vector<Value>& row) {
+  std::string line;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i > 0) line += '\t';
+    line += FormatValue(row[i]);
+  }
+  return line;
 }
 
 std::string FormatRow(const rpc::Row& row) {
@@ -99,18 +113,24 @@ std::string FormatRow(const rpc::Row& row) {
   return line;
 }
 
-std::string FormatExecuteText(const rpc::ExecuteResult& result) {
+std::string FormatExecuteText(const ExecuteResult& result) {
   std::string line = std::to_string(result.txid) + " " + OutcomeName(result.outcome);
-  if (result.outcome == rpc::Outcome::ABORTED) line += ": " + result.reason;
+  if (result.outcome == Outcome::kAborted) line += ": " + result.reason;
   return line;
 }
 
-std::string FormatExecuteJson(const rpc::ExecuteResult& result) {
+std::string FormatExecuteText(const rpc::ExecuteResult& result) {
+  ExecuteResult converted;
+  client_internal::FromWire(result, &converted);
+  return FormatExecuteText(converted);
+}
+
+std::string FormatExecuteJson(const ExecuteResult& result) {
   std::string out = "{\"txid\":" + std::to_string(result.txid) +
                     ",\"outcome\":" + tools::JsonQuote(OutcomeName(result.outcome)) +
                     ",\"reason\":" + tools::JsonQuote(result.reason) + ",\"branches\":[";
   for (size_t i = 0; i < result.branches.size(); ++i) {
-    const rpc::BranchResult& branch = result.branches[i];
+    const BranchResult& branch = result.branches[i];
     if (i > 0) out += ',';
     out += "{\"participant\":" + tools::JsonQuote(branch.participant) + ",\"changes\":[";
     for (size_t j = 0; j < branch.changes.size(); ++j) {
@@ -121,6 +141,12 @@ std::string FormatExecuteJson(const rpc::ExecuteResult& result) {
   }
   out += "]}";
   return out;
+}
+
+std::string FormatExecuteJson(const rpc::ExecuteResult& result) {
+  ExecuteResult converted;
+  client_internal::FromWire(result, &converted);
+  return FormatExecuteJson(converted);
 }
 
 }  // namespace twopc::txctl

@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/allocation_counter.h"
 #include "tools/txbench/json_report.h"
 #include "tools/txbench/latency_stats.h"
+#include "tools/txbench/transfer.h"
 #include "tools/txbench/txbench_options.h"
 
 namespace twopc::txbench {
@@ -14,6 +16,28 @@ namespace {
 bool Parse(const std::vector<std::string>& args, BenchOptions* options, std::string* error) {
   *options = BenchOptions();
   return ParseBenchOptions(args, options, error);
+}
+
+TEST(Transfer, BuiltAsTwoBranchesWithBoundParametersAndRebuiltWithoutAllocating) {
+  const std::vector<std::string> participants = {"p0", "p1", "p2"};
+  Transaction transaction;
+  BuildTransfer(Transfer{0, 2, 11, 12, 5}, participants, &transaction);
+  ASSERT_EQ(transaction.branches().size(), 2u);
+  const Statement& debit = transaction.branches()[0].statements.at(0);
+  EXPECT_EQ(transaction.branches()[0].participant, "p0");
+  EXPECT_NE(debit.sql.find("balance - ?"), std::string::npos);
+  EXPECT_EQ(debit.params, (std::vector<Value>{Value(5), Value(11)}));
+  EXPECT_EQ(debit.expect_changes, 1);
+  EXPECT_EQ(transaction.branches()[1].participant, "p2");
+  EXPECT_EQ(transaction.branches()[1].statements.at(0).params[1], Value(12));
+
+  const int64_t before = twopc::testing::allocations.load();
+  BuildTransfer(Transfer{1, 0, 3, 4, 9}, participants, &transaction);
+  EXPECT_EQ(twopc::testing::allocations.load() - before, 0);
+  EXPECT_EQ(transaction.branches()[0].participant, "p1");
+  EXPECT_EQ(transaction.branches()[0].statements.at(0).params,
+            (std::vector<Value>{Value(9), Value(3)}));
+  EXPECT_EQ(transaction.branches()[1].statements.at(0).params[1], Value(4));
 }
 
 TEST(TxbenchOptions, DefaultsAreTheStandardWorkload) {

@@ -6,23 +6,16 @@ namespace {
 constexpr char kDebitSql[] = "UPDATE accounts SET balance = balance - ? WHERE id = ?";
 constexpr char kCreditSql[] = "UPDATE accounts SET balance = balance + ? WHERE id = ?";
 
-rpc::Value Integer(int64_t value) {
-  rpc::Value result;
-  result.kind = rpc::ValueKind::INTEGER;
-  result.__set_integer_value(value);
-  return result;
-}
-
-rpc::Branch MakeBranch(const std::string& participant, const char* sql, int64_t amount,
-                       int64_t account) {
-  rpc::Statement statement;
-  statement.sql = sql;
-  statement.__set_params({Integer(amount), Integer(account)});
-  statement.__set_expect_changes(1);
-  rpc::Branch branch;
-  branch.participant = participant;
-  branch.statements = {statement};
-  return branch;
+void SetBranch(const std::string& participant, const char* sql, int64_t amount, int64_t account,
+               Branch* branch) {
+  branch->participant.assign(participant);
+  branch->statements.resize(1);
+  Statement& statement = branch->statements[0];
+  statement.sql.assign(sql);
+  statement.params.resize(2);
+  statement.params[0] = Value::Integer(amount);
+  statement.params[1] = Value::Integer(account);
+  statement.expect_changes = 1;
 }
 
 }  // namespace
@@ -46,12 +39,14 @@ Transfer TransferGenerator::Next() {
   return transfer;
 }
 
-void BuildTransferRequest(const Transfer& transfer, const std::vector<std::string>& participants,
-                          rpc::ExecuteRequest* request) {
-  request->branches = {
-      MakeBranch(participants[transfer.source], kDebitSql, transfer.amount, transfer.from_account),
-      MakeBranch(participants[transfer.destination], kCreditSql, transfer.amount,
-                 transfer.to_account)};
+void BuildTransfer(const Transfer& transfer, const std::vector<std::string>& participants,
+                   Transaction* transaction) {
+  std::vector<Branch>& branches = transaction->mutable_branches();
+  branches.resize(2);
+  SetBranch(participants[transfer.source], kDebitSql, transfer.amount, transfer.from_account,
+            &branches[0]);
+  SetBranch(participants[transfer.destination], kCreditSql, transfer.amount, transfer.to_account,
+            &branches[1]);
 }
 
 }  // namespace twopc::txbench

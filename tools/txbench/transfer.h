@@ -1,5 +1,5 @@
 // One bank transfer of the standard workload (../shared/bench/WORKLOAD.md)
-// and the Coordinator.execute request that carries it.
+// and the twopc::Transaction that carries it.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "gen-cpp/twopc_types.h"
+#include "twopc/transaction.h"
 
 namespace twopc::txbench {
 
@@ -34,9 +34,10 @@ class TransferGenerator {
   std::uniform_int_distribution<int64_t> amount_;
 };
 
-// Fills *request with the two branches of `transfer`, each one UPDATE with
-// bound parameters (amount, account) and expect_changes = 1.
-void BuildTransferRequest(const Transfer& transfer, const std::vector<std::string>& participants,
-                          rpc::ExecuteRequest* request);
+// Makes *transaction the two branches of `transfer`, each one UPDATE with
+// bound parameters (amount, account) and expect_changes = 1. Rewrites a
+// transaction it built before in place, without allocating.
+void BuildTransfer(const Transfer& transfer, const std::vector<std::string>& participants,
+                   Transaction* transaction);
 
 }  // namespace twopc::txbench

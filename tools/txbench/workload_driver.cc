@@ -10,9 +10,9 @@
 #include <random>
 #include <thread>
 
-#include "gen-cpp/Coordinator.h"
 #include "tools/txbench/interrupt.h"
 #include "tools/txbench/transfer.h"
+#include "twopc/client.h"
 
 namespace twopc::txbench {
 namespace {
@@ -88,13 +88,18 @@ class StartGate {
 };
 
 void RunClient(const WorkloadConfig& config, uint64_t seed, StartGate* gate, ClientState* state) {
-  rpc::RpcClient<rpc::CoordinatorClient> client(config.coordinator, kConnectTimeoutMs, kIoTimeoutMs,
-                                                config.security);
+  ClientOptions options;
+  options.address = config.coordinator.ToString();
+  options.connect_timeout_ms = kConnectTimeoutMs;
+  options.execute_slack_ms = kIoTimeoutMs;
+  options.max_idle_connections = 1;  // one connection per client thread
+  options.security = config.security;
+  Client client(options);
   bool connected = true;
   try {
-    client.EnsureOpen();
-  } catch (const apache::thrift::TException& e) {
-    state->connect_error = e.what();
+    client.Connect();
+  } catch (const ClientError& e) {
+    state->connect_error = e.detail();
     connected = false;
   }
   gate->Arrive(connected);
@@ -102,32 +107,34 @@ void RunClient(const WorkloadConfig& config, uint64_t seed, StartGate* gate, Cli
   if (!gate->WaitOpen(&deadline) || !connected) return;
 
   TransferGenerator generator(static_cast<int>(config.participants.size()), config.accounts, seed);
-  rpc::ExecuteRequest request;
-  rpc::ExecuteResult reply;
+  // Rebuilt in place each time: the loop allocates nothing once warm.
+  Transaction transaction;
+  ExecuteResult reply;
+  const ExecuteOptions execute_options;
   while (!Interrupted() && Clock::now() < deadline) {
-    BuildTransferRequest(generator.Next(), config.participants, &request);
+    BuildTransfer(generator.Next(), config.participants, &transaction);
     try {
-      client.EnsureOpen();
       const auto sent = Clock::now();
-      client->execute(reply, request);
+      client.Execute(transaction, execute_options, &reply);
       const auto answered = Clock::now();
-      if (reply.outcome == rpc::Outcome::COMMITTED) {
+      if (reply.outcome == Outcome::kCommitted) {
         state->latencies_us.push_back(
             std::chrono::duration_cast<std::chrono::microseconds>(answered - sent).count());
         state->committed.fetch_add(1, std::memory_order_relaxed);
-      } else if (reply.outcome == rpc::Outcome::ABORTED) {
+      } else if (reply.outcome == Outcome::kAborted) {
         state->aborted.fetch_add(1, std::memory_order_relaxed);
         if (state->first_abort_reason.empty()) state->first_abort_reason = reply.reason;
       } else {
-        state->CountError("unexpected outcome " + std::to_string(reply.outcome));
+        state->CountError(std::string("unexpected outcome ") + OutcomeName(reply.outcome));
       }
-    } catch (const rpc::TxError& e) {
-      state->CountError("TxError " + std::to_string(e.code) + ": " + e.message);
-    } catch (const apache::thrift::TException& e) {
-      // The connection may be in any state: start over with a fresh one.
-      state->CountError(e.what());
-      client.Close();
-      std::this_thread::sleep_for(kReconnectPause);
+    } catch (const ClientError& e) {
+      if (e.refused_by_service()) {
+        state->CountError(std::string("TxError ") + ErrorCodeName(e.code()) + ": " + e.detail());
+      } else {
+        // The client dropped the broken connection; the next call connects anew.
+        state->CountError(e.detail());
+        std::this_thread::sleep_for(kReconnectPause);
+      }
     }
   }
 }
