@@ -11,6 +11,9 @@
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSocket.h>
 
+#include "thrift/server_guard.h"
+#include "thrift/socket_probe.h"
+
 namespace twopc::rpc {
 
 struct HostPort {
@@ -21,9 +24,6 @@ struct HostPort {
 
 // Parses "HOST:PORT". On failure returns false and says why in *error.
 bool ParseHostPort(const std::string& text, HostPort* out, std::string* error);
-
-// Largest Thrift frame any process accepts, unless configured otherwise.
-constexpr int kDefaultMaxFrameBytes = 16 << 20;
 
 // A blocking client of one Thrift service over one connection. Not thread-safe:
 // one user at a time (pool them for concurrency).
@@ -60,6 +60,9 @@ class RpcClient {
     socket_->setRecvTimeout(ms);
     socket_->setSendTimeout(ms);
   }
+  // True when an idle connection can no longer be used: the server closed it
+  // (e.g. its idle timeout) or sent something unasked.
+  bool Stale() const { return !transport_->isOpen() || SocketHasInput(socket_->getSocketFD()); }
   ClientT* operator->() { return client_.get(); }
   const HostPort& address() const { return address_; }
 
@@ -70,11 +73,12 @@ class RpcClient {
   std::unique_ptr<ClientT> client_;
 };
 
-// Serves one Thrift processor on HOST:PORT, a thread per connection.
+// Serves one Thrift processor on HOST:PORT, a thread per connection, within
+// `limits` (see server_guard.h).
 class RpcServer {
  public:
   RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, const HostPort& address,
-            int max_frame_bytes = kDefaultMaxFrameBytes);
+            const ServerLimits& limits = {});
   // Blocks until Stop() is called from another thread. Throws if it cannot listen.
   void Serve();
   void Stop();
