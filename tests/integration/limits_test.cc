@@ -1,0 +1,275 @@
+// The configured limits, each against a real cluster: a request beyond one is
+// refused with a clear error, and the process keeps serving.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <memory>
+#include <regex>
+
+#include <thrift/TApplicationException.h>
+
+#include "gen-cpp/Coordinator.h"
+#include "gen-cpp/Participant.h"
+#include "tests/integration/cluster.h"
+#include "tests/integration/raw_connection.h"
+#include "thrift/rpc_util.h"
+
+namespace twopc::testing {
+namespace {
+
+// Bounds on waiting for a state (deadlines, not expectations).
+constexpr int kDeadlineMs = 30000;
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string Transfer(int from, int to, int amount, bool debit) {
+  return "UPDATE accounts SET balance = balance " + std::string(debit ? "- " : "+ ") +
+         std::to_string(amount) + " WHERE id = " + std::to_string(debit ? from : to);
+}
+
+template <typename ClientT>
+std::unique_ptr<rpc::RpcClient<ClientT>> Connect(const std::string& address) {
+  rpc::HostPort host_port;
+  std::string error;
+  EXPECT_TRUE(rpc::ParseHostPort(address, &host_port, &error)) << error;
+  auto client = std::make_unique<rpc::RpcClient<ClientT>>(host_port, 5000, kDeadlineMs);
+  client->EnsureOpen();
+  return client;
+}
+
+rpc::Statement Sql(const std::string& sql) {
+  rpc::Statement statement;
+  statement.sql = sql;
+  return statement;
+}
+
+rpc::Value Text(size_t bytes) {
+  rpc::Value value;
+  value.kind = rpc::ValueKind::TEXT;
+  value.__set_text_value(std::string(bytes, 'x'));
+  return value;
+}
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void Start(const Cluster::Options& options) {
+    cluster_ = std::make_unique<Cluster>(dir_.path());
+    std::string error;
+    ASSERT_TRUE(cluster_->Start(options, &error)) << error;
+  }
+
+  void TearDown() override {
+    if (HasFailure() && cluster_) std::cerr << cluster_->Logs();
+  }
+
+  // A two-branch transfer through txctl; true when it committed.
+  bool TransferCommits() const {
+    const RunResult run =
+        cluster_->Exec({{"p0", Transfer(1, 2, 1, true)}, {"p1", Transfer(1, 2, 1, false)}});
+    return run.exit_code == 0 && Contains(run.out, "COMMITTED");
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Cluster> cluster_;
+};
+
+TEST_F(LimitsTest, OversizedRequestGetsAClearErrorAndTheCoordinatorKeepsServing) {
+  Cluster::Options options;
+  options.coordinator_flags = {"--max_frame_bytes=65536"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+  const std::string big_sql = "SELECT 1 -- " + std::string(100000, 'x');
+  const RunResult run = cluster_->Exec({{"p0", big_sql}});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_TRUE(Contains(run.err, "oversized frame")) << run.err;
+  EXPECT_TRUE(Contains(run.err, "--max_frame_bytes 65536")) << run.err;
+  EXPECT_TRUE(CoordinatorServing(cluster_->coordinator_address()));
+  EXPECT_TRUE(TransferCommits());
+}
+
+TEST_F(LimitsTest, PrepareOverTheParticipantsFrameLimitAbortsAndTheParticipantKeepsServing) {
+  Cluster::Options options;
+  options.participant_flags = {"--max_frame_bytes=65536"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+  const std::string big_sql =
+      "UPDATE accounts SET balance = balance WHERE id = 1 -- " + std::string(100000, 'x');
+  const RunResult run = cluster_->Exec({{"p0", big_sql}, {"p1", Transfer(1, 2, 1, false)}});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_TRUE(Contains(run.out, "ABORTED: participant p0")) << run.out;
+  EXPECT_TRUE(Contains(run.out, "--max_frame_bytes 65536")) << run.out;
+  EXPECT_TRUE(ParticipantServing(cluster_->participant_address(0)));
+  EXPECT_TRUE(TransferCommits());
+  EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
+}
+
+TEST_F(LimitsTest, TooManyStatementsOrBranchesAreRefusedWithLimitExceeded) {
+  Cluster::Options options;
+  options.participants = 3;
+  options.coordinator_flags = {"--max_statements=3", "--max_branches=2"};
+  options.participant_flags = {"--max_statements=2"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+
+  const RunResult statements = cluster_->Exec(
+      {{"p0", "SELECT 1"}, {"p0", "SELECT 2"}, {"p0", "SELECT 3"}, {"p0", "SELECT 4"}});
+  EXPECT_EQ(statements.exit_code, 2);
+  EXPECT_TRUE(Contains(statements.err, "too many statements in the branch for 'p0': 4 > 3"))
+      << statements.err;
+
+  const RunResult branches =
+      cluster_->Exec({{"p0", "SELECT 1"}, {"p1", "SELECT 1"}, {"p2", "SELECT 1"}});
+  EXPECT_EQ(branches.exit_code, 2);
+  EXPECT_TRUE(Contains(branches.err, "too many branches: 3 > 2")) << branches.err;
+
+  // The participant checks its own limit on a prepare sent to it directly.
+  auto participant = Connect<rpc::ParticipantClient>(cluster_->participant_address(0));
+  rpc::PrepareRequest prepare;
+  prepare.txid = 12345;
+  prepare.statements = {Sql("SELECT 1"), Sql("SELECT 2"), Sql("SELECT 3")};
+  rpc::PrepareResult result;
+  try {
+    (*participant)->prepare(result, prepare);
+    ADD_FAILURE() << "a prepare over --max_statements was accepted";
+  } catch (const rpc::TxError& e) {
+    EXPECT_EQ(e.code, rpc::ErrorCode::LIMIT_EXCEEDED);
+    EXPECT_EQ(e.message, "too many statements in the branch: 3 > 2");
+  }
+  EXPECT_TRUE(TransferCommits());
+}
+
+TEST_F(LimitsTest, OversizedParameterIsRefusedByCoordinatorAndParticipant) {
+  Cluster::Options options;
+  options.coordinator_flags = {"--max_value_bytes=1024"};
+  options.participant_flags = {"--max_value_bytes=1024"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+
+  rpc::Statement statement = Sql("UPDATE accounts SET balance = length(?) WHERE id = 1");
+  statement.params = {Text(1025)};
+  rpc::ExecuteRequest request;
+  rpc::Branch branch;
+  branch.participant = "p0";
+  branch.statements = {statement};
+  request.branches = {branch};
+  auto coordinator = Connect<rpc::CoordinatorClient>(cluster_->coordinator_address());
+  rpc::ExecuteResult result;
+  try {
+    (*coordinator)->execute(result, request);
+    ADD_FAILURE() << "a parameter over --max_value_bytes was accepted";
+  } catch (const rpc::TxError& e) {
+    EXPECT_EQ(e.code, rpc::ErrorCode::LIMIT_EXCEEDED);
+    EXPECT_EQ(e.message,
+              "parameter 1 too large in the branch for 'p0', statement 1 (bytes): 1025 > 1024");
+  }
+
+  auto participant = Connect<rpc::ParticipantClient>(cluster_->participant_address(0));
+  rpc::PrepareRequest prepare;
+  prepare.txid = 12345;
+  prepare.statements = {statement};
+  rpc::PrepareResult vote;
+  EXPECT_THROW((*participant)->prepare(vote, prepare), rpc::TxError);
+  rpc::QueryResult rows;
+  try {
+    (*participant)->query(rows, "SELECT length(?)", {Text(2000)});
+    ADD_FAILURE() << "a query parameter over --max_value_bytes was accepted";
+  } catch (const rpc::TxError& e) {
+    EXPECT_EQ(e.code, rpc::ErrorCode::LIMIT_EXCEEDED);
+  }
+
+  // Within the limit, the same request commits.
+  request.branches[0].statements[0].params = {Text(1024)};
+  (*coordinator)->execute(result, request);
+  EXPECT_EQ(result.outcome, rpc::Outcome::COMMITTED);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return QueryInt(cluster_->db_path(0), "SELECT balance FROM accounts WHERE id = 1") == 1024;
+      },
+      kDeadlineMs));
+}
+
+TEST_F(LimitsTest, ConnectionsBeyondTheLimitAreToldSoAndServedOnceASlotFrees) {
+  Cluster::Options options;
+  options.coordinator_flags = {"--max_connections=2"};
+  options.participant_flags = {"--max_connections=2"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+  struct Server {
+    std::string address;
+    std::string txctl_flag;
+  };
+  for (const Server& server : {Server{cluster_->coordinator_address(), "--coordinator"},
+                               Server{cluster_->participant_address(0), "--participant"}}) {
+    SCOPED_TRACE(server.address);
+    auto first = std::make_unique<RawConnection>(server.address);
+    RawConnection second(server.address);
+    ASSERT_TRUE(first->connected() && second.connected());
+    RunResult refused;
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          refused = cluster_->Txctl({server.txctl_flag, server.address, "health"});
+          return refused.exit_code != 0;
+        },
+        kDeadlineMs));
+    EXPECT_TRUE(Contains(refused.err, "too many connections: this server serves at most 2"))
+        << refused.err;
+    first.reset();  // a slot frees
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return cluster_->Txctl({server.txctl_flag, server.address, "health"}).exit_code == 0;
+        },
+        kDeadlineMs));
+  }
+}
+
+TEST_F(LimitsTest, ExecuteBeyondMaxInFlightFailsFastWithOverloaded) {
+  Cluster::Options options;
+  options.prepare_timeout_ms = 60000;
+  options.coordinator_flags = {"--max_in_flight=1"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+  // p1 answers nothing: the first transaction stays in flight.
+  cluster_->participant(1).Pause();
+  std::string error;
+  auto first = Process::Start(
+      BinaryPath("txctl"),
+      {"--coordinator", cluster_->coordinator_address(), "exec", "--branch",
+       "p0:" + Transfer(1, 2, 5, true), "--branch", "p1:" + Transfer(1, 2, 5, false)},
+      dir_.path() + "/first-exec.log", &error);
+  ASSERT_TRUE(first) << error;
+  RunResult second;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        second = cluster_->Exec({{"p0", "SELECT 1"}});
+        return second.exit_code != 0;
+      },
+      kDeadlineMs));
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_TRUE(Contains(second.err, "overloaded: 1 transactions in flight (--max_in_flight 1)"))
+      << second.err;
+  cluster_->participant(1).Resume();
+  ASSERT_TRUE(first->WaitForExit(kDeadlineMs));
+  EXPECT_EQ(first->exit_code(), 0) << first->LogTail();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return cluster_->Exec({{"p0", "SELECT 1"}}).exit_code == 0;
+      },
+      kDeadlineMs));
+}
+
+TEST_F(LimitsTest, ARequestedPrepareTimeoutIsCappedByMaxPrepareTimeout) {
+  Cluster::Options options;
+  options.coordinator_flags = {"--max_prepare_timeout_ms=1000"};
+  ASSERT_NO_FATAL_FAILURE(Start(options));
+  cluster_->participant(1).Pause();
+  const RunResult run =
+      cluster_->Exec({{"p0", Transfer(1, 2, 5, true)}, {"p1", Transfer(1, 2, 5, false)}},
+                     {"--timeout-ms", "600000"});
+  cluster_->participant(1).Resume();
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(run.out, match,
+                                std::regex(R"(no vote within the prepare timeout \((\d+) ms\))")))
+      << run.out;
+  EXPECT_LE(std::stoi(match[1]), 1000);
+  EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
+}
+
+}  // namespace
+}  // namespace twopc::testing
