@@ -99,7 +99,7 @@ bool GuardedProcessor::process(std::shared_ptr<TProtocol> in, std::shared_ptr<TP
                               << limits_.max_connections
                               << " connections are served already (--max_connections); "
                               << google::COUNTER << " refused so far";
-    ReplyAndDrain(in, out, TApplicationException::INTERNAL_ERROR,
+    ReplyAndDrain(in, out, TApplicationException::PROTOCOL_ERROR,
                   "too many connections: this server serves at most " +
                       std::to_string(limits_.max_connections) +
                       " at once (--max_connections); retry later");

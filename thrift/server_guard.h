@@ -57,9 +57,11 @@ class ConnectionLimiter : public apache::thrift::server::TServerEventHandler {
 };
 
 // Wraps a service's processor. A refused connection, an oversized frame or
-// bytes that are not a Thrift request get one TApplicationException reply
-// saying why (after the rest of the request was read and dropped, so the
-// reply is not lost to a reset), then the connection is closed.
+// bytes that are not a Thrift request get one TApplicationException reply of
+// type PROTOCOL_ERROR saying why (sent before the rest of the request is read
+// and dropped, so that closing does not reset it away), then the connection
+// is closed. Only this guard answers PROTOCOL_ERROR: it means the request was
+// not run.
 class GuardedProcessor : public apache::thrift::TProcessor {
  public:
   GuardedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner, const ServerLimits& limits)

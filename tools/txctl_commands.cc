@@ -69,6 +69,15 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
   } catch (const rpc::TxError& e) {
     err << "txctl: " << e.message << "\n";
     return kExitBadInput;
+  } catch (const apache::thrift::TApplicationException& e) {
+    // PROTOCOL_ERROR: the server refused the request before running it.
+    if (e.getType() != apache::thrift::TApplicationException::PROTOCOL_ERROR) {
+      err << "txctl: outcome unknown (the coordinator failed: " << e.what()
+          << "); the transaction may have committed or aborted\n";
+      return kExitUnavailable;
+    }
+    err << "txctl: the coordinator refused the request, nothing was run: " << e.what() << "\n";
+    return kExitBadInput;
   } catch (const TException& e) {
     // The request may have reached the coordinator: it may commit or not.
     err << "txctl: outcome unknown (the coordinator did not answer: " << e.what()

@@ -448,5 +448,30 @@ TEST_F(HostileInputTest, AMissingOrNonDatabaseFileStopsTheStartWithOneLine) {
   }
 }
 
+TEST_F(HostileInputTest, AWalDirectoryInUseStopsASecondProcessWithOneLine) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  const std::vector<int> ports = FreePorts(2);
+  std::string error;
+  auto second_participant =
+      Process::Start(BinaryPath("txpart"),
+                     {"--name", "p0", "--listen", "127.0.0.1:" + std::to_string(ports[0]), "--db",
+                      cluster_->db_path(0), "--wal-dir", dir_.path() + "/p0-wal", "--coordinator",
+                      cluster_->coordinator_address()},
+                     dir_.path() + "/second-p0.log", &error);
+  ASSERT_TRUE(second_participant) << error;
+  auto second_coordinator = Process::Start(
+      BinaryPath("txcoord"),
+      {"--listen", "127.0.0.1:" + std::to_string(ports[1]), "--wal-dir",
+       dir_.path() + "/coordinator-wal", "--participant", "p0=" + cluster_->participant_address(0)},
+      dir_.path() + "/second-coordinator.log", &error);
+  ASSERT_TRUE(second_coordinator) << error;
+  for (Process* process : {second_participant.get(), second_coordinator.get()}) {
+    ASSERT_TRUE(process->WaitForExit(kDeadlineMs));
+    EXPECT_EQ(process->exit_code(), 2);
+    EXPECT_TRUE(Contains(process->LogTail(), "is in use by another process")) << process->LogTail();
+  }
+  EXPECT_EQ(TransferOne().exit_code, 0);
+}
+
 }  // namespace
 }  // namespace twopc::testing

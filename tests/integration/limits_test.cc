@@ -81,8 +81,11 @@ TEST_F(LimitsTest, OversizedRequestGetsAClearErrorAndTheCoordinatorKeepsServing)
   ASSERT_NO_FATAL_FAILURE(Start(options));
   const std::string big_sql = "SELECT 1 -- " + std::string(100000, 'x');
   const RunResult run = cluster_->Exec({{"p0", big_sql}});
-  EXPECT_NE(run.exit_code, 0);
-  EXPECT_TRUE(Contains(run.err, "oversized frame")) << run.err;
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_TRUE(Contains(run.err,
+                       "the coordinator refused the request, nothing was run: request "
+                       "refused: Received an oversized frame"))
+      << run.err;
   EXPECT_TRUE(Contains(run.err, "--max_frame_bytes 65536")) << run.err;
   EXPECT_TRUE(CoordinatorServing(cluster_->coordinator_address()));
   EXPECT_TRUE(TransferCommits());
