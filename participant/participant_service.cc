@@ -138,10 +138,7 @@ void ParticipantService::list_in_doubt(std::vector<rpc::PreparedTransaction>& re
 
 void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
                                const std::vector<rpc::Value>& params) {
-  rpc::Statement statement;
-  statement.sql = sql;
-  statement.params = params;
-  if (auto refusal = rpc::CheckStatements({statement}, limits_, "the query")) {
+  if (auto refusal = rpc::CheckStatement(sql, params, limits_, "the query")) {
     Throw(refusal->code, refusal->message);
   }
   std::vector<SqlValue> values;

@@ -25,6 +25,24 @@ std::string Join(const std::vector<std::string>& names) {
 
 }  // namespace
 
+std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<Value>& params,
+                                      const StatementLimits& limits, const std::string& where) {
+  if (sql.size() > limits.max_sql_bytes) {
+    return TooMany("SQL too long in " + where + " (bytes)", sql.size(), limits.max_sql_bytes);
+  }
+  if (params.size() > limits.max_params) {
+    return TooMany("too many parameters in " + where, params.size(), limits.max_params);
+  }
+  for (size_t p = 0; p < params.size(); ++p) {
+    const size_t bytes = ValueBytes(params[p]);
+    if (bytes > limits.max_value_bytes) {
+      return TooMany("parameter " + std::to_string(p + 1) + " too large in " + where + " (bytes)",
+                     bytes, limits.max_value_bytes);
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Refusal> CheckStatements(const std::vector<Statement>& statements,
                                        const StatementLimits& limits, const std::string& where) {
   if (statements.empty()) return Refusal{ErrorCode::INVALID_REQUEST, where + " has no statements"};
@@ -32,21 +50,9 @@ std::optional<Refusal> CheckStatements(const std::vector<Statement>& statements,
     return TooMany("too many statements in " + where, statements.size(), limits.max_statements);
   }
   for (size_t i = 0; i < statements.size(); ++i) {
-    const Statement& statement = statements[i];
-    const std::string which = where + ", statement " + std::to_string(i + 1);
-    if (statement.sql.size() > limits.max_sql_bytes) {
-      return TooMany("SQL too long in " + which + " (bytes)", statement.sql.size(),
-                     limits.max_sql_bytes);
-    }
-    if (statement.params.size() > limits.max_params) {
-      return TooMany("too many parameters in " + which, statement.params.size(), limits.max_params);
-    }
-    for (size_t p = 0; p < statement.params.size(); ++p) {
-      const size_t bytes = ValueBytes(statement.params[p]);
-      if (bytes > limits.max_value_bytes) {
-        return TooMany("parameter " + std::to_string(p + 1) + " too large in " + which + " (bytes)",
-                       bytes, limits.max_value_bytes);
-      }
+    if (auto refusal = CheckStatement(statements[i].sql, statements[i].params, limits,
+                                      where + ", statement " + std::to_string(i + 1))) {
+      return refusal;
     }
   }
   return std::nullopt;

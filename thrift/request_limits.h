@@ -33,6 +33,10 @@ struct Refusal {
   std::string message;
 };
 
+// One statement (`where` names it in the message, e.g. "the query").
+std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<Value>& params,
+                                      const StatementLimits& limits, const std::string& where);
+
 // The statements of one branch (`where` names it in the message, e.g.
 // "the branch for 'p0'"). nullopt when they are within the limits.
 std::optional<Refusal> CheckStatements(const std::vector<Statement>& statements,

@@ -2,6 +2,7 @@
 // refused with a clear error, and the process keeps serving.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <regex>
@@ -11,7 +12,6 @@
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
 #include "tests/integration/cluster.h"
-#include "tests/integration/raw_connection.h"
 #include "thrift/rpc_util.h"
 
 namespace twopc::testing {
@@ -189,37 +189,56 @@ TEST_F(LimitsTest, OversizedParameterIsRefusedByCoordinatorAndParticipant) {
       kDeadlineMs));
 }
 
+// Connections that have been served a health call (so they hold a slot);
+// one that is refused is dropped and tried again (a connection that just
+// closed may still hold its slot for a moment).
+template <typename ClientT>
+bool HoldServedConnections(const std::string& address, size_t count,
+                           std::vector<std::unique_ptr<rpc::RpcClient<ClientT>>>* held) {
+  while (held->size() < count) {
+    try {
+      auto client = Connect<ClientT>(address);
+      rpc::Health health;
+      (*client)->health(health);
+      held->push_back(std::move(client));
+    } catch (const apache::thrift::TException&) {
+      return false;
+    }
+  }
+  return true;
+}
+
 TEST_F(LimitsTest, ConnectionsBeyondTheLimitAreToldSoAndServedOnceASlotFrees) {
   Cluster::Options options;
   options.coordinator_flags = {"--max_connections=2"};
   options.participant_flags = {"--max_connections=2"};
   ASSERT_NO_FATAL_FAILURE(Start(options));
-  struct Server {
-    std::string address;
-    std::string txctl_flag;
-  };
-  for (const Server& server : {Server{cluster_->coordinator_address(), "--coordinator"},
-                               Server{cluster_->participant_address(0), "--participant"}}) {
-    SCOPED_TRACE(server.address);
-    auto first = std::make_unique<RawConnection>(server.address);
-    RawConnection second(server.address);
-    ASSERT_TRUE(first->connected() && second.connected());
-    RunResult refused;
-    EXPECT_TRUE(WaitFor(
-        [&] {
-          refused = cluster_->Txctl({server.txctl_flag, server.address, "health"});
-          return refused.exit_code != 0;
-        },
-        kDeadlineMs));
+  auto expect_limit = [&](const std::string& address, const std::string& txctl_flag,
+                          const std::function<bool()>& fill,
+                          const std::function<void()>& free_one) {
+    SCOPED_TRACE(address);
+    ASSERT_TRUE(WaitFor(fill, kDeadlineMs));
+    const RunResult refused = cluster_->Txctl({txctl_flag, address, "health"});
+    EXPECT_EQ(refused.exit_code, 3);
     EXPECT_TRUE(Contains(refused.err, "too many connections: this server serves at most 2"))
         << refused.err;
-    first.reset();  // a slot frees
+    free_one();
     EXPECT_TRUE(WaitFor(
         [&] {
-          return cluster_->Txctl({server.txctl_flag, server.address, "health"}).exit_code == 0;
+          return cluster_->Txctl({txctl_flag, address, "health"}).exit_code == 0;
         },
         kDeadlineMs));
-  }
+  };
+  std::vector<std::unique_ptr<rpc::RpcClient<rpc::CoordinatorClient>>> to_coordinator;
+  expect_limit(
+      cluster_->coordinator_address(), "--coordinator",
+      [&] { return HoldServedConnections(cluster_->coordinator_address(), 2, &to_coordinator); },
+      [&] { to_coordinator.pop_back(); });
+  std::vector<std::unique_ptr<rpc::RpcClient<rpc::ParticipantClient>>> to_participant;
+  expect_limit(
+      cluster_->participant_address(0), "--participant",
+      [&] { return HoldServedConnections(cluster_->participant_address(0), 2, &to_participant); },
+      [&] { to_participant.pop_back(); });
 }
 
 TEST_F(LimitsTest, ExecuteBeyondMaxInFlightFailsFastWithOverloaded) {

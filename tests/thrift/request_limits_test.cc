@@ -82,6 +82,15 @@ TEST(StatementLimitsTest, EachLimitIsRefusedWithLimitExceededAndSaysWhich) {
   EXPECT_EQ(many_params->message, "too many parameters in b, statement 1: 3 > 2");
 }
 
+TEST(StatementLimitsTest, AQueryIsCheckedAsOneStatement) {
+  StatementLimits limits;
+  limits.max_value_bytes = 4;
+  EXPECT_FALSE(CheckStatement("SELECT ?", {Text(4)}, limits, "the query"));
+  auto refusal = CheckStatement("SELECT ?", {Text(5)}, limits, "the query");
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->message, "parameter 1 too large in the query (bytes): 5 > 4");
+}
+
 TEST(StatementLimitsTest, NoStatementsIsAnInvalidRequest) {
   auto empty = CheckStatements({}, StatementLimits{}, "the branch for 'p1'");
   ASSERT_TRUE(empty);
