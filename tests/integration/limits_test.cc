@@ -254,13 +254,15 @@ TEST_F(LimitsTest, ExecuteBeyondMaxInFlightFailsFastWithOverloaded) {
        "p0:" + Transfer(1, 2, 5, true), "--branch", "p1:" + Transfer(1, 2, 5, false)},
       dir_.path() + "/first-exec.log", &error);
   ASSERT_TRUE(first) << error;
-  RunResult second;
-  EXPECT_TRUE(WaitFor(
+  // In flight for sure once p0 holds its branch prepared.
+  ASSERT_TRUE(WaitFor(
       [&] {
-        second = cluster_->Exec({{"p0", "SELECT 1"}});
-        return second.exit_code != 0;
+        auto prepared = ListPrepared(cluster_->participant_address(0));
+        return prepared && prepared->size() == 1;
       },
-      kDeadlineMs));
+      kDeadlineMs))
+      << first->LogTail();
+  const RunResult second = cluster_->Exec({{"p0", "SELECT 1"}});
   EXPECT_EQ(second.exit_code, 2) << second.err;
   EXPECT_TRUE(Contains(second.err, "overloaded: 1 transactions in flight (--max_in_flight 1)"))
       << second.err;
