@@ -28,7 +28,9 @@ DEFINE_int32(in_doubt_after_ms, 2000,
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the WAL after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
-DEFINE_int32(max_connections, 1024,
+// Above txcoord's --max_in_flight default: each transaction in flight may
+// hold one connection to this participant, besides commit delivery.
+DEFINE_int32(max_connections, 2048,
              "connections served at once; one more gets a 'too many connections' error");
 DEFINE_int32(idle_timeout_ms, 60000,
              "close a connection that sends nothing for this long (0: never)");
