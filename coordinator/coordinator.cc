@@ -75,6 +75,7 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       undelivered_(std::move(recovered.undelivered)),
       committed_at_ms_(std::move(recovered.committed_at_ms)),
       mismatches_(std::move(recovered.mismatches)) {
+  known_names_ = participant_names();
   for (const auto& [txid, names] : undelivered_) {
     LOG(INFO) << "transaction " << txid << " committed before the restart; delivering it to "
               << names.size() << " participant(s) again";
@@ -116,39 +117,8 @@ size_t Coordinator::undelivered() const {
 }
 
 void Coordinator::Validate(const rpc::ExecuteRequest& request) const {
-  if (request.branches.empty())
-    Throw(rpc::ErrorCode::INVALID_REQUEST, "a transaction has no branches");
-  if (request.branches.size() > options_.max_branches) {
-    Throw(rpc::ErrorCode::LIMIT_EXCEEDED,
-          "too many branches: " + std::to_string(request.branches.size()) + " > " +
-              std::to_string(options_.max_branches));
-  }
-  if (request.timeout_ms < 0) Throw(rpc::ErrorCode::INVALID_REQUEST, "timeout_ms must be >= 0");
-  std::set<std::string> seen;
-  for (const rpc::Branch& branch : request.branches) {
-    if (participants_.count(branch.participant) == 0) {
-      Throw(
-          rpc::ErrorCode::UNKNOWN_PARTICIPANT, "unknown participant '" + branch.participant +
-                                                   "' (known: " +
-                                                   [this] {
-                                                     std::string known;
-                                                     for (const auto& [name, pool] : participants_)
-                                                       known += (known.empty() ? "" : ", ") + name;
-                                                     return known;
-                                                   }() +
-                                                   ")");
-    }
-    if (!seen.insert(branch.participant).second) {
-      Throw(rpc::ErrorCode::DUPLICATE_PARTICIPANT,
-            "participant '" + branch.participant + "' has two branches; put its statements in one");
-    }
-    if (branch.statements.empty()) {
-      Throw(rpc::ErrorCode::INVALID_REQUEST,
-            "the branch for '" + branch.participant + "' has no statements");
-    }
-    if (branch.statements.size() > options_.max_statements_per_branch) {
-      Throw(rpc::ErrorCode::LIMIT_EXCEEDED, "too many statements for '" + branch.participant + "'");
-    }
+  if (auto refusal = rpc::CheckExecuteRequest(request, options_.limits, known_names_)) {
+    Throw(refusal->code, refusal->message);
   }
 }
 
@@ -398,6 +368,10 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   Actions start;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Back-pressure: refused at once rather than queued.
+    if (auto refusal = rpc::CheckInFlight(live_.size(), options_.max_in_flight)) {
+      Throw(refusal->code, refusal->message);
+    }
     // Registered before any prepare leaves, so an inquiry is never told ABORT
     // for a transaction that may still commit.
     live_[txid] = live;
@@ -406,11 +380,10 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
 
   rpc::ExecuteResult result;
   result.txid = txid;
-  std::chrono::milliseconds timeout = options_.default_prepare_timeout;
-  if (request.timeout_ms > 0) {
-    timeout = std::min(std::chrono::milliseconds(request.timeout_ms), options_.max_prepare_timeout);
-  }
-  const Clock::time_point deadline = Clock::now() + timeout;
+  const Clock::time_point deadline =
+      Clock::now() + rpc::EffectivePrepareTimeout(request.timeout_ms,
+                                                  options_.default_prepare_timeout,
+                                                  options_.max_prepare_timeout);
 
   // Phase 1: every branch prepares in parallel.
   std::vector<VoteResult> votes = PrepareAll(txid, request, start.one_phase, deadline);

@@ -25,6 +25,7 @@
 #include "coordinator/transaction_machine.h"
 #include "coordinator/txid_allocator.h"
 #include "gen-cpp/twopc_types.h"
+#include "thrift/request_limits.h"
 
 namespace twopc::coordinator {
 
@@ -37,8 +38,10 @@ struct CoordinatorOptions {
   // carry it before it is sent on its own.
   std::chrono::microseconds commit_linger{2000};
   size_t fanout_threads = 64;
-  size_t max_branches = 64;
-  size_t max_statements_per_branch = 1000;
+  rpc::RequestLimits limits;
+  // Transactions between execute and the end of their delivery; one more is
+  // refused with OVERLOADED (back-pressure instead of a queue).
+  size_t max_in_flight = 1024;
 };
 
 class Coordinator {
@@ -109,6 +112,7 @@ class Coordinator {
   const CoordinatorOptions options_;
   DecisionLog* log_;
   std::map<std::string, std::unique_ptr<ParticipantPool>> participants_;
+  std::vector<std::string> known_names_;  // sorted
   TxidAllocator txids_;
   boost::asio::thread_pool pool_;  // aborts sent after the client was answered
 

@@ -1,4 +1,5 @@
 // txcoord: the transaction coordinator.
+#include <csignal>
 #include <iostream>
 #include <map>
 #include <thread>
@@ -29,6 +30,17 @@ DEFINE_int32(commit_linger_us, 2000,
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the decision log after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
+DEFINE_int32(max_connections, 1024,
+             "connections served at once; one more gets a 'too many connections' error");
+DEFINE_int32(idle_timeout_ms, 60000,
+             "close a connection that sends nothing for this long (0: never)");
+DEFINE_int32(max_in_flight, 1024,
+             "transactions running at once; one more fails at once with OVERLOADED");
+DEFINE_int32(max_prepare_timeout_ms, 60000, "cap on the prepare timeout a request may ask for");
+DEFINE_int32(max_branches, 64, "most branches (participants) in one transaction");
+DEFINE_int32(max_statements, 1000, "most statements in one branch");
+DEFINE_int32(max_sql_bytes, 1 << 20, "longest SQL text of one statement");
+DEFINE_int32(max_value_bytes, 1 << 20, "largest TEXT or BLOB parameter");
 
 // --participant may be repeated, which gflags cannot express: collected by hand.
 static std::vector<std::string> TakeParticipantFlags(int* argc, char** argv) {
@@ -81,6 +93,14 @@ int main(int argc, char** argv) {
     return Fail("timeouts must be > 0");
   }
   if (FLAGS_fanout_threads <= 0) return Fail("--fanout-threads must be > 0");
+  if (FLAGS_max_frame_bytes <= 0 || FLAGS_max_in_flight <= 0 || FLAGS_max_branches <= 0 ||
+      FLAGS_max_statements <= 0 || FLAGS_max_sql_bytes <= 0 || FLAGS_max_value_bytes <= 0 ||
+      FLAGS_max_prepare_timeout_ms <= 0) {
+    return Fail("--max_* limits must be > 0");
+  }
+  if (FLAGS_max_connections < 0 || FLAGS_idle_timeout_ms < 0) {
+    return Fail("--max_connections and --idle_timeout_ms must be >= 0 (0: no limit)");
+  }
   std::string error;
   twopc::rpc::HostPort listen;
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
@@ -104,6 +124,9 @@ int main(int argc, char** argv) {
   }
   if (participants.empty()) return Fail("at least one --participant NAME=HOST:PORT is required");
 
+  // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, which
+  // the log reports, rather than kill the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   twopc::signal_waiter::BlockTerminationSignals();
   twopc::wal::DirLock wal_lock;
   if (twopc::Status locked = wal_lock.Acquire(FLAGS_wal_dir); !locked.ok()) {
@@ -126,14 +149,24 @@ int main(int argc, char** argv) {
   options.commit_rpc_timeout = std::chrono::milliseconds(FLAGS_commit_timeout_ms);
   options.fanout_threads = static_cast<size_t>(FLAGS_fanout_threads);
   options.commit_linger = std::chrono::microseconds(FLAGS_commit_linger_us);
+  options.max_prepare_timeout = std::chrono::milliseconds(FLAGS_max_prepare_timeout_ms);
+  options.max_in_flight = static_cast<size_t>(FLAGS_max_in_flight);
+  options.limits.max_branches = static_cast<size_t>(FLAGS_max_branches);
+  options.limits.statements.max_statements = static_cast<size_t>(FLAGS_max_statements);
+  options.limits.statements.max_sql_bytes = static_cast<size_t>(FLAGS_max_sql_bytes);
+  options.limits.statements.max_value_bytes = static_cast<size_t>(FLAGS_max_value_bytes);
   twopc::coordinator::Coordinator coordinator(options, log.get(), std::move(participants), *epoch,
                                               std::move(recovered));
   coordinator.Start();
 
   auto service =
       std::make_shared<twopc::coordinator::CoordinatorService>(&coordinator, listen.ToString());
+  twopc::rpc::ServerLimits server_limits;
+  server_limits.max_frame_bytes = FLAGS_max_frame_bytes;
+  server_limits.max_connections = FLAGS_max_connections;
+  server_limits.idle_timeout_ms = FLAGS_idle_timeout_ms;
   twopc::rpc::RpcServer server(twopc::rpc::ServedCoordinatorProcessor(service, security), listen,
-                               FLAGS_max_frame_bytes, security);
+                               server_limits, security);
   twopc::rpc::LogSecurity(security);
   twopc::rpc::RouteThriftOutputToLog();
   std::thread stopper([&server] {

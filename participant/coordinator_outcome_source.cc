@@ -7,6 +7,7 @@ namespace twopc::participant {
 StatusOr<Decision> CoordinatorOutcomeSource::Resolve(int64_t txid) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
+    if (client_ && client_->Stale()) client_.reset();  // e.g. closed by its idle timeout
     if (!client_) {
       client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000,
                                                                          security_);
@@ -30,6 +31,7 @@ StatusOr<Decision> CoordinatorOutcomeSource::Resolve(int64_t txid) {
 Status CoordinatorOutcomeSource::ReportMismatch(int64_t txid, Decision heuristic) {
   std::lock_guard<std::mutex> lock(mu_);
   try {
+    if (client_ && client_->Stale()) client_.reset();  // e.g. closed by its idle timeout
     if (!client_) {
       client_ = std::make_unique<rpc::RpcClient<rpc::CoordinatorClient>>(coordinator_, 2000, 5000,
                                                                          security_);

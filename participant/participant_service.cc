@@ -96,8 +96,10 @@ void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareR
 
 void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
                                        const rpc::PrepareRequest& request) {
-  if (request.statements.empty())
-    Throw(rpc::ErrorCode::INVALID_REQUEST, "a branch has no statements");
+  // Checked again here: the participant's port is reachable without the coordinator.
+  if (auto refusal = rpc::CheckStatements(request.statements, limits_, "the branch")) {
+    Throw(refusal->code, refusal->message);
+  }
   std::vector<SqlStatement> statements;
   statements.reserve(request.statements.size());
   for (const rpc::Statement& in : request.statements) {
@@ -175,6 +177,9 @@ void ParticipantService::list_in_doubt(std::vector<rpc::PreparedTransaction>& re
 
 void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
                                const std::vector<rpc::Value>& params) {
+  if (auto refusal = rpc::CheckStatement(sql, params, limits_, "the query")) {
+    Throw(refusal->code, refusal->message);
+  }
   std::vector<SqlValue> values;
   values.reserve(params.size());
   for (const rpc::Value& value : params) values.push_back(FromThrift(value));

@@ -4,12 +4,14 @@
 
 #include "gen-cpp/Participant.h"
 #include "participant/agent.h"
+#include "thrift/request_limits.h"
 
 namespace twopc::participant {
 
 class ParticipantService : public rpc::ParticipantIf {
  public:
-  explicit ParticipantService(Agent* agent) : agent_(agent) {}
+  explicit ParticipantService(Agent* agent, const rpc::StatementLimits& limits = {})
+      : agent_(agent), limits_(limits) {}
 
   void prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) override;
   void commit(int64_t txid) override;
@@ -27,6 +29,7 @@ class ParticipantService : public rpc::ParticipantIf {
   rpc::CommitAck AckOf(int64_t txid, const Status& status);
 
   Agent* agent_;
+  const rpc::StatementLimits limits_;
 };
 
 // Thrift value <-> SqlValue. Throws TxError(INVALID_REQUEST) on a value whose

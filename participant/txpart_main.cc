@@ -31,6 +31,15 @@ DEFINE_int32(in_doubt_after_ms, 2000,
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the WAL after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
+// Above txcoord's --max_in_flight default: each transaction in flight may
+// hold one connection to this participant, besides commit delivery.
+DEFINE_int32(max_connections, 2048,
+             "connections served at once; one more gets a 'too many connections' error");
+DEFINE_int32(idle_timeout_ms, 60000,
+             "close a connection that sends nothing for this long (0: never)");
+DEFINE_int32(max_statements, 1000, "most statements in one prepare");
+DEFINE_int32(max_sql_bytes, 1 << 20, "longest SQL text of one statement");
+DEFINE_int32(max_value_bytes, 1 << 20, "largest TEXT or BLOB parameter");
 
 namespace {
 
@@ -56,6 +65,13 @@ int main(int argc, char** argv) {
   if (FLAGS_db.empty()) return Fail("--db is required");
   if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
   if (FLAGS_lock_wait_ms < 0 || FLAGS_in_doubt_after_ms < 0) return Fail("timeouts must be >= 0");
+  if (FLAGS_max_frame_bytes <= 0 || FLAGS_max_statements <= 0 || FLAGS_max_sql_bytes <= 0 ||
+      FLAGS_max_value_bytes <= 0) {
+    return Fail("--max_* limits must be > 0");
+  }
+  if (FLAGS_max_connections < 0 || FLAGS_idle_timeout_ms < 0) {
+    return Fail("--max_connections and --idle_timeout_ms must be >= 0 (0: no limit)");
+  }
   std::string error;
   twopc::rpc::HostPort listen;
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
@@ -67,6 +83,9 @@ int main(int argc, char** argv) {
   twopc::rpc::SecurityOptions security;
   if (!twopc::rpc::SecurityFromFlags(&security, &error)) return Fail(error);
 
+  // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, which
+  // the log reports, rather than kill the process with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   twopc::signal_waiter::BlockTerminationSignals();
   twopc::wal::DirLock wal_lock;
   if (twopc::Status locked = wal_lock.Acquire(FLAGS_wal_dir); !locked.ok()) {
@@ -94,9 +113,18 @@ int main(int argc, char** argv) {
   twopc::participant::Resolver resolver(agent.get(), &outcomes, resolver_options);
   resolver.Start();
 
-  auto service = std::make_shared<twopc::participant::ParticipantService>(agent.get());
+  twopc::rpc::StatementLimits statement_limits;
+  statement_limits.max_statements = static_cast<size_t>(FLAGS_max_statements);
+  statement_limits.max_sql_bytes = static_cast<size_t>(FLAGS_max_sql_bytes);
+  statement_limits.max_value_bytes = static_cast<size_t>(FLAGS_max_value_bytes);
+  auto service =
+      std::make_shared<twopc::participant::ParticipantService>(agent.get(), statement_limits);
+  twopc::rpc::ServerLimits server_limits;
+  server_limits.max_frame_bytes = FLAGS_max_frame_bytes;
+  server_limits.max_connections = FLAGS_max_connections;
+  server_limits.idle_timeout_ms = FLAGS_idle_timeout_ms;
   twopc::rpc::RpcServer server(twopc::rpc::ServedParticipantProcessor(service, security), listen,
-                               FLAGS_max_frame_bytes, security);
+                               server_limits, security);
   twopc::rpc::LogSecurity(security);
   twopc::rpc::RouteThriftOutputToLog();
   std::thread stopper([&server] {

@@ -9,7 +9,6 @@ namespace twopc::rpc {
 
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
-using apache::thrift::transport::TFramedTransportFactory;
 using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TSSLServerSocket;
 using apache::thrift::transport::TTransportException;
@@ -53,7 +52,7 @@ std::string DescribeRpcFailure(const std::exception& error, const SecurityOption
 }
 
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, const HostPort& address,
-                     int max_frame_bytes, const SecurityOptions& security) {
+                     const ServerLimits& limits, const SecurityOptions& security) {
   std::shared_ptr<TServerSocket> socket;
   if (security.tls_enabled()) {
     socket =
@@ -61,12 +60,24 @@ RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, cons
   } else {
     socket = std::make_shared<TServerSocket>(address.host, address.port);
   }
-  auto transports = std::make_shared<TFramedTransportFactory>();
+  if (limits.idle_timeout_ms > 0) {
+    socket->setRecvTimeout(limits.idle_timeout_ms);
+    socket->setSendTimeout(limits.idle_timeout_ms);
+  }
+  auto transports = std::make_shared<LimitedFramedTransportFactory>(limits.max_frame_bytes);
   auto protocols = std::make_shared<TBinaryProtocolFactory>();
-  // A hostile peer must not make us allocate a huge frame or string.
-  protocols->setStringSizeLimit(max_frame_bytes);
-  protocols->setContainerSizeLimit(max_frame_bytes / 8);
-  server_ = std::make_unique<TThreadedServer>(std::move(processor), socket, transports, protocols);
+  // A hostile peer must not make us allocate a huge frame or string, and
+  // bytes without a Thrift message header are refused at once.
+  protocols->setStringSizeLimit(limits.max_frame_bytes);
+  protocols->setContainerSizeLimit(limits.max_frame_bytes / 8);
+  protocols->setStrict(true, true);
+  server_ = std::make_unique<TThreadedServer>(
+      std::make_shared<GuardedProcessor>(std::move(processor), limits), socket, transports,
+      protocols);
+  server_->setServerEventHandler(std::make_shared<ConnectionLimiter>(limits.max_connections));
+  // Refused connections hold a thread only briefly; past this many in all,
+  // new ones wait in the listen backlog until a thread is free.
+  if (limits.max_connections > 0) server_->setConcurrentClientLimit(limits.max_connections + 64);
 }
 
 void RpcServer::Serve() { server_->serve(); }

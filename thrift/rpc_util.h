@@ -15,6 +15,8 @@
 #include <thrift/transport/TSocket.h>
 
 #include "thrift/rpc_security.h"
+#include "thrift/server_guard.h"
+#include "thrift/socket_probe.h"
 #include "thrift/tls_factories.h"
 
 namespace twopc::rpc {
@@ -27,9 +29,6 @@ struct HostPort {
 
 // Parses "HOST:PORT". On failure returns false and says why in *error.
 bool ParseHostPort(const std::string& text, HostPort* out, std::string* error);
-
-// Largest Thrift frame any process accepts, unless configured otherwise.
-constexpr int kDefaultMaxFrameBytes = 16 << 20;
 
 // A blocking client of one Thrift service over one connection. Not thread-safe:
 // one user at a time (pool them for concurrency). With TLS options it speaks
@@ -89,6 +88,9 @@ class RpcClient {
     socket_->setRecvTimeout(ms);
     socket_->setSendTimeout(ms);
   }
+  // True when an idle connection can no longer be used: the server closed it
+  // (e.g. its idle timeout) or sent something unasked.
+  bool Stale() const { return !transport_->isOpen() || SocketHasInput(socket_->getSocketFD()); }
   ClientT* operator->() { return client_.get(); }
   // The socket's descriptor (-1 when closed), e.g. to check an idle connection.
   int socket_fd() const { return socket_->getSocketFD(); }
@@ -107,13 +109,14 @@ class RpcClient {
 // or a TLS client without a certificate was refused (it may want one).
 std::string DescribeRpcFailure(const std::exception& error, const SecurityOptions& security);
 
-// Serves one Thrift processor on HOST:PORT, a thread per connection, over TLS
-// when `security` has TLS files (the token is checked by the processor: see
-// secure_processors.h). Throws TTransportException if the TLS files are unusable.
+// Serves one Thrift processor on HOST:PORT, a thread per connection, within
+// `limits` (see server_guard.h), over TLS when `security` has TLS files (the
+// token is checked by the processor: see secure_processors.h). Throws
+// TTransportException if the TLS files are unusable.
 class RpcServer {
  public:
   RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, const HostPort& address,
-            int max_frame_bytes = kDefaultMaxFrameBytes, const SecurityOptions& security = {});
+            const ServerLimits& limits = {}, const SecurityOptions& security = {});
   // Blocks until Stop() is called from another thread. Throws if it cannot listen.
   void Serve();
   void Stop();

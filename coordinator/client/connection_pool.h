@@ -78,6 +78,12 @@ class ConnectionPool {
           throw ClientError(ErrorCode::kUnauthenticated, e.what(), e.what());
         }
         connection.reset();
+        if (e.getType() == apache::thrift::TApplicationException::PROTOCOL_ERROR) {
+          // The server refused the request before running it (e.g. too large).
+          const std::string why =
+              "the " + role_ + " refused the request, nothing was run: " + e.what();
+          throw ClientError(ErrorCode::kInvalidRequest, why, why);
+        }
         throw ClientError(ErrorCode::kCallFailed,
                           role_ + " " + options_.address + " failed the call: " + e.what(),
                           e.what());

@@ -1,0 +1,106 @@
+#include "thrift/request_limits.h"
+
+#include <algorithm>
+#include <set>
+
+namespace twopc::rpc {
+namespace {
+
+Refusal TooMany(const std::string& what, size_t got, size_t limit) {
+  return Refusal{ErrorCode::LIMIT_EXCEEDED,
+                 what + ": " + std::to_string(got) + " > " + std::to_string(limit)};
+}
+
+size_t ValueBytes(const Value& value) {
+  if (value.kind == ValueKind::TEXT) return value.text_value.size();
+  if (value.kind == ValueKind::BLOB) return value.blob_value.size();
+  return 0;
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<Value>& params,
+                                      const StatementLimits& limits, const std::string& where) {
+  if (sql.size() > limits.max_sql_bytes) {
+    return TooMany("SQL too long in " + where + " (bytes)", sql.size(), limits.max_sql_bytes);
+  }
+  if (params.size() > limits.max_params) {
+    return TooMany("too many parameters in " + where, params.size(), limits.max_params);
+  }
+  for (size_t p = 0; p < params.size(); ++p) {
+    const size_t bytes = ValueBytes(params[p]);
+    if (bytes > limits.max_value_bytes) {
+      return TooMany("parameter " + std::to_string(p + 1) + " too large in " + where + " (bytes)",
+                     bytes, limits.max_value_bytes);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> CheckStatements(const std::vector<Statement>& statements,
+                                       const StatementLimits& limits, const std::string& where) {
+  if (statements.empty()) return Refusal{ErrorCode::INVALID_REQUEST, where + " has no statements"};
+  if (statements.size() > limits.max_statements) {
+    return TooMany("too many statements in " + where, statements.size(), limits.max_statements);
+  }
+  for (size_t i = 0; i < statements.size(); ++i) {
+    if (auto refusal = CheckStatement(statements[i].sql, statements[i].params, limits,
+                                      where + ", statement " + std::to_string(i + 1))) {
+      return refusal;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> CheckExecuteRequest(const ExecuteRequest& request,
+                                           const RequestLimits& limits,
+                                           const std::vector<std::string>& known) {
+  if (request.branches.empty()) {
+    return Refusal{ErrorCode::INVALID_REQUEST, "a transaction has no branches"};
+  }
+  if (request.branches.size() > limits.max_branches) {
+    return TooMany("too many branches", request.branches.size(), limits.max_branches);
+  }
+  if (request.timeout_ms < 0) {
+    return Refusal{ErrorCode::INVALID_REQUEST, "timeout_ms must be >= 0"};
+  }
+  std::set<std::string> seen;
+  for (const Branch& branch : request.branches) {
+    if (!std::binary_search(known.begin(), known.end(), branch.participant)) {
+      return Refusal{ErrorCode::UNKNOWN_PARTICIPANT, "unknown participant '" + branch.participant +
+                                                         "' (known: " + Join(known) + ")"};
+    }
+    if (!seen.insert(branch.participant).second) {
+      return Refusal{
+          ErrorCode::DUPLICATE_PARTICIPANT,
+          "participant '" + branch.participant + "' has two branches; put its statements in one"};
+    }
+    if (auto refusal = CheckStatements(branch.statements, limits.statements,
+                                       "the branch for '" + branch.participant + "'")) {
+      return refusal;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> CheckInFlight(size_t in_flight, size_t max_in_flight) {
+  if (in_flight < max_in_flight) return std::nullopt;
+  return Refusal{ErrorCode::OVERLOADED, "overloaded: " + std::to_string(in_flight) +
+                                            " transactions in flight (--max_in_flight " +
+                                            std::to_string(max_in_flight) + "); retry later"};
+}
+
+std::chrono::milliseconds EffectivePrepareTimeout(int32_t timeout_ms,
+                                                  std::chrono::milliseconds default_timeout,
+                                                  std::chrono::milliseconds max) {
+  if (timeout_ms <= 0) return std::min(default_timeout, max);
+  return std::min(std::chrono::milliseconds(timeout_ms), max);
+}
+
+}  // namespace twopc::rpc
