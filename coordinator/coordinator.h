@@ -18,6 +18,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "coordinator/coordinator_metrics.h"
 #include "coordinator/decision_log.h"
 #include "coordinator/participant_pool.h"
 #include "coordinator/recent_outcomes.h"
@@ -62,7 +63,10 @@ class Coordinator {
                                rpc::Decision::type heuristic);
 
   std::vector<std::string> participant_names() const;
+  // NAME -> HOST:PORT of every configured participant.
+  std::map<std::string, std::string> participant_addresses() const;
   size_t undelivered() const;
+  const CoordinatorMetrics& metrics() const { return metrics_; }
 
  private:
   struct Live {
@@ -74,6 +78,7 @@ class Coordinator {
     BranchVote vote = BranchVote::kFailed;
     std::string reason;
     std::vector<int64_t> changes;
+    bool timed_out = false;  // kFailed because the prepare deadline passed
   };
 
   void Validate(const rpc::ExecuteRequest& request) const;
@@ -91,6 +96,8 @@ class Coordinator {
   bool DeliverAndFinish(int64_t txid, const std::vector<std::string>& names);
   void Finish(int64_t txid, TxnOutcome outcome);
   void RedeliveryLoop();
+  // Counts an abort under the cause its votes show.
+  void CountAbort(const std::vector<VoteResult>& votes);
 
   const CoordinatorOptions options_;
   DecisionLog* log_;
@@ -112,6 +119,7 @@ class Coordinator {
   bool stopping_ = false;
   std::condition_variable stop_cv_;
   std::thread redelivery_;
+  CoordinatorMetrics metrics_;
 };
 
 }  // namespace twopc::coordinator

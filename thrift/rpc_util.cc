@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include <thrift/server/TServer.h>
 #include <thrift/transport/TServerSocket.h>
 
 namespace twopc::rpc {
@@ -43,5 +44,30 @@ RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, cons
 void RpcServer::Serve() { server_->serve(); }
 
 void RpcServer::Stop() { server_->stop(); }
+
+namespace {
+
+class ConnectionCounter : public apache::thrift::server::TServerEventHandler {
+ public:
+  explicit ConnectionCounter(std::atomic<int64_t>* open) : open_(open) {}
+  void* createContext(std::shared_ptr<apache::thrift::protocol::TProtocol>,
+                      std::shared_ptr<apache::thrift::protocol::TProtocol>) override {
+    open_->fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  void deleteContext(void*, std::shared_ptr<apache::thrift::protocol::TProtocol>,
+                     std::shared_ptr<apache::thrift::protocol::TProtocol>) override {
+    open_->fetch_sub(1, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<int64_t>* open_;
+};
+
+}  // namespace
+
+void RpcServer::CountConnections(std::atomic<int64_t>* open) {
+  server_->setServerEventHandler(std::make_shared<ConnectionCounter>(open));
+}
 
 }  // namespace twopc::rpc

@@ -2,6 +2,8 @@
 // threaded server. All connections are framed binary TCP.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -78,6 +80,9 @@ class RpcServer {
   // Blocks until Stop() is called from another thread. Throws if it cannot listen.
   void Serve();
   void Stop();
+  // Keeps *open equal to the number of client connections open now (for the
+  // admin metrics). Call before Serve(); *open must outlive the server.
+  void CountConnections(std::atomic<int64_t>* open);
 
  private:
   std::unique_ptr<apache::thrift::server::TThreadedServer> server_;
