@@ -7,6 +7,7 @@
 #include <glog/logging.h>
 
 #include "coordinator/coordinator.h"
+#include "coordinator/coordinator_admin.h"
 #include "coordinator/coordinator_service.h"
 #include "coordinator/wal_decision_log.h"
 #include "gen-cpp/Coordinator.h"
@@ -24,6 +25,8 @@ DEFINE_int32(fanout_threads, 64,
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the decision log after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
+DEFINE_string(admin_listen, "",
+              "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
 // --participant may be repeated, which gflags cannot express: collected by hand.
 static std::vector<std::string> TakeParticipantFlags(int* argc, char** argv) {
@@ -77,6 +80,11 @@ int main(int argc, char** argv) {
   std::string error;
   twopc::rpc::HostPort listen;
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+  twopc::rpc::HostPort admin_listen;
+  if (!FLAGS_admin_listen.empty() &&
+      !twopc::rpc::ParseHostPort(FLAGS_admin_listen, &admin_listen, &error)) {
+    return Fail("--admin-listen: " + error);
+  }
 
   std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantPool>> participants;
   for (const std::string& value : participant_flags) {
@@ -123,6 +131,18 @@ int main(int argc, char** argv) {
       std::make_shared<twopc::coordinator::CoordinatorService>(&coordinator, listen.ToString());
   twopc::rpc::RpcServer server(std::make_shared<twopc::rpc::CoordinatorProcessor>(service), listen,
                                FLAGS_max_frame_bytes);
+  std::atomic<int64_t> open_connections{0};
+  server.CountConnections(&open_connections);
+  twopc::coordinator::CoordinatorAdmin admin(&coordinator, log.get(), &open_connections,
+                                             listen.ToString());
+  if (!FLAGS_admin_listen.empty()) {
+    if (twopc::Status started = admin.Start(admin_listen); !started.ok()) {
+      std::cerr << "txcoord: " << started.message() << std::endl;
+      coordinator.Stop();
+      return 1;
+    }
+    LOG(INFO) << "admin endpoint (metrics, status page) on http://" << admin_listen.ToString();
+  }
   std::thread stopper([&server] {
     const int signal = twopc::signal_waiter::WaitForTerminationSignal();
     LOG(INFO) << "signal " << signal << ": stopping";
@@ -138,6 +158,7 @@ int main(int argc, char** argv) {
   }
   if (rc != 0) twopc::signal_waiter::RaiseStop();
   stopper.join();
+  admin.Stop();
   coordinator.Stop();
   return rc;
 }

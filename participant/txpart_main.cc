@@ -9,6 +9,7 @@
 #include "gen-cpp/Participant.h"
 #include "participant/agent.h"
 #include "participant/coordinator_outcome_source.h"
+#include "participant/participant_admin.h"
 #include "participant/participant_service.h"
 #include "participant/resolver.h"
 #include "thrift/rpc_util.h"
@@ -28,6 +29,8 @@ DEFINE_int32(in_doubt_after_ms, 2000,
 DEFINE_uint64(wal_checkpoint_bytes, 4 << 20,
               "checkpoint and truncate the WAL after this many bytes were appended");
 DEFINE_int32(max_frame_bytes, twopc::rpc::kDefaultMaxFrameBytes, "largest RPC accepted");
+DEFINE_string(admin_listen, "",
+              "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
 namespace {
 
@@ -55,6 +58,11 @@ int main(int argc, char** argv) {
   std::string error;
   twopc::rpc::HostPort listen;
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+  twopc::rpc::HostPort admin_listen;
+  if (!FLAGS_admin_listen.empty() &&
+      !twopc::rpc::ParseHostPort(FLAGS_admin_listen, &admin_listen, &error)) {
+    return Fail("--admin-listen: " + error);
+  }
   twopc::rpc::HostPort coordinator;
   if (FLAGS_coordinator.empty()) return Fail("--coordinator is required");
   if (!twopc::rpc::ParseHostPort(FLAGS_coordinator, &coordinator, &error)) {
@@ -91,6 +99,17 @@ int main(int argc, char** argv) {
   auto service = std::make_shared<twopc::participant::ParticipantService>(agent.get());
   twopc::rpc::RpcServer server(std::make_shared<twopc::rpc::ParticipantProcessor>(service), listen,
                                FLAGS_max_frame_bytes);
+  std::atomic<int64_t> open_connections{0};
+  server.CountConnections(&open_connections);
+  twopc::participant::ParticipantAdmin admin(agent.get(), &open_connections);
+  if (!FLAGS_admin_listen.empty()) {
+    if (twopc::Status started = admin.Start(admin_listen); !started.ok()) {
+      std::cerr << "txpart: " << started.message() << std::endl;
+      resolver.Stop();
+      return 1;
+    }
+    LOG(INFO) << "admin endpoint (metrics, status page) on http://" << admin_listen.ToString();
+  }
   std::thread stopper([&server] {
     const int signal = twopc::signal_waiter::WaitForTerminationSignal();
     LOG(INFO) << "signal " << signal << ": stopping";
@@ -107,6 +126,7 @@ int main(int argc, char** argv) {
   }
   if (rc != 0) twopc::signal_waiter::RaiseStop();
   stopper.join();
+  admin.Stop();
   resolver.Stop();
   return rc;
 }

@@ -10,7 +10,7 @@
 
 namespace twopc::txctl {
 
-enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth, kInDoubt };
+enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth, kInDoubt, kTop };
 
 // Which service the command talks to.
 enum class Target { kCoordinator, kParticipant };
@@ -33,6 +33,8 @@ struct Command {
   int64_t txid = 0;
   // query
   std::string sql;
+  // top: screens to show (0: until interrupted); `address` is the admin endpoint.
+  int iterations = 0;
 };
 
 // Parses the arguments after the program name. On failure returns false and

@@ -8,6 +8,7 @@
 #include "tools/txctl_args.h"
 #include "tools/txctl_commands.h"
 #include "tools/txctl_exit_codes.h"
+#include "tools/txctl_top.h"
 
 namespace {
 
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
       return twopc::txctl::RunHealth(command, std::cout, std::cerr);
     case CommandKind::kInDoubt:
       return twopc::txctl::RunInDoubt(command, std::cout, std::cerr);
+    case CommandKind::kTop:
+      return twopc::txctl::RunTop(command, std::cout, std::cerr);
   }
   return twopc::txctl::kExitBadInput;
 }
