@@ -46,7 +46,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
       answer = {405, "text/plain; charset=utf-8", "only GET is served here\n"};
     } else if (auto route = routes_->find(path); route != routes_->end()) {
-      answer = route->second();
+      try {
+        answer = route->second();
+      } catch (const std::exception& e) {  // a page must never take the process down
+        LOG(ERROR) << "admin " << path << ": " << e.what();
+        answer = {500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what()};
+      }
     } else {
       answer = {404, "text/plain; charset=utf-8", "not found: " + path + "\n"};
     }
