@@ -156,6 +156,58 @@ TEST_F(AdminTest, TopExitsThreeWhenTheAdminEndpointDoesNotAnswer) {
   EXPECT_NE(run.err.find("admin endpoint " + dead + " unreachable"), std::string::npos) << run.err;
 }
 
+// p1 dies when the commit reaches it: the coordinator holds an undelivered
+// commit, retries it, and reports p1 down, until p1 is back.
+TEST(AdminInDoubtTest, UndeliveredCommitShowsInMetricsAndTopUntilDelivered) {
+  TempDir dir;
+  Cluster cluster(dir.path());
+  const std::string admin = "127.0.0.1:" + std::to_string(FreePorts(1)[0]);
+  Cluster::Options options;
+  options.coordinator_flags = {"--admin-listen=" + admin};
+  options.participant_env = {{}, {"TWOPC_FAILPOINTS=participant_before_apply"}};
+  std::string error;
+  ASSERT_TRUE(cluster.Start(options, &error)) << error;
+  const RunResult transfer =
+      cluster.Exec({{"p0", "UPDATE accounts SET balance = balance - 5 WHERE id = 1"},
+                    {"p1", "UPDATE accounts SET balance = balance + 5 WHERE id = 2"}});
+  EXPECT_EQ(transfer.exit_code, 0) << transfer.out << transfer.err;
+  const std::string txid = transfer.out.substr(0, transfer.out.find(' '));
+  ASSERT_TRUE(cluster.participant(1).WaitForExit(kRefreshDeadlineMs)) << cluster.Logs();
+
+  auto metric = [&](const std::string& series) {
+    const std::optional<std::string> text = Scrape(admin, "/metrics");
+    return text ? MetricValue(*text, series).value_or(-1) : -1;
+  };
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return metric("twopc_coordinator_in_doubt_transactions{state=\"UNDELIVERED_COMMIT\"}") ==
+                   1 &&
+               metric("twopc_coordinator_participant_up{participant=\"p1\"}") == 0 &&
+               metric("twopc_coordinator_commit_delivery_retries_total") >= 1 &&
+               metric("twopc_coordinator_oldest_in_doubt_age_seconds") > 0;
+      },
+      kRefreshDeadlineMs))
+      << Scrape(admin, "/metrics").value_or("(no answer)");
+  EXPECT_EQ(metric("twopc_coordinator_undelivered_commits"), 1);
+  const RunResult top = cluster.Txctl({"--admin", admin, "top", "--once"});
+  EXPECT_NE(top.out.find("p1  " + cluster.participant_address(1) + "  DOWN"), std::string::npos)
+      << top.out;
+  EXPECT_NE(top.out.find("in doubt: 1\n  " + txid + "  UNDELIVERED_COMMIT"), std::string::npos)
+      << top.out;
+  EXPECT_NE(top.out.find("participants=p1"), std::string::npos) << top.out;
+
+  ASSERT_TRUE(cluster.RestartParticipant(1, &error)) << error;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return metric("twopc_coordinator_in_doubt_transactions{state=\"UNDELIVERED_COMMIT\"}") ==
+                   0 &&
+               metric("twopc_coordinator_participant_up{participant=\"p1\"}") == 1;
+      },
+      kRefreshDeadlineMs))
+      << Scrape(admin, "/metrics").value_or("(no answer)") << cluster.Logs();
+  EXPECT_EQ(metric("twopc_coordinator_undelivered_commits"), 0);
+}
+
 TEST(AdminFlagTest, BadOrBusyAdminAddressIsRefused) {
   TempDir dir;
   const std::string participant = "p0=127.0.0.1:" + std::to_string(FreePorts(1)[0]);
