@@ -111,6 +111,24 @@ std::vector<std::string> Coordinator::participant_names() const {
   return names;
 }
 
+std::map<std::string, std::string> Coordinator::participant_addresses() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, pool] : participants_) out[name] = pool->address().ToString();
+  return out;
+}
+
+void Coordinator::CountAbort(const std::vector<VoteResult>& votes) {
+  AbortCause cause = AbortCause::kUnreachable;
+  for (const VoteResult& vote : votes) {
+    if (vote.vote == BranchVote::kNo) {
+      cause = AbortCause::kVotedNo;
+      break;
+    }
+    if (vote.timed_out) cause = AbortCause::kPrepareTimeout;
+  }
+  metrics_.CountAbort(cause);
+}
+
 size_t Coordinator::undelivered() const {
   std::lock_guard<std::mutex> lock(mu_);
   return undelivered_.size();
@@ -181,9 +199,10 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
       votes[i].reason = failures[i]->message;
     } else {
       votes[i].vote = BranchVote::kFailed;
-      votes[i].reason = MillisUntil(deadline) <= 0 ? "no vote within the prepare timeout (" +
-                                                         std::to_string(timeout_ms) + " ms)"
-                                                   : "unreachable: " + failures[i]->message;
+      votes[i].timed_out = MillisUntil(deadline) <= 0;
+      votes[i].reason = votes[i].timed_out ? "no vote within the prepare timeout (" +
+                                                 std::to_string(timeout_ms) + " ms)"
+                                           : "unreachable: " + failures[i]->message;
     }
   }
   return votes;
@@ -237,7 +256,8 @@ bool Coordinator::DeliverAndFinish(int64_t txid, const std::vector<std::string>&
   return all_applied;
 }
 
-void Coordinator::DeliverInBackground(int64_t txid, const std::vector<std::string>& names) {
+void Coordinator::DeliverInBackground(int64_t txid, const std::vector<std::string>& names,
+                                      Clock::time_point decided_at) {
   struct Delivery {
     std::mutex mu;
     std::vector<std::string> names;
@@ -251,7 +271,7 @@ void Coordinator::DeliverInBackground(int64_t txid, const std::vector<std::strin
   delivery->waiting = names.size();
   for (size_t i = 0; i < names.size(); ++i) {
     couriers_.at(names[i])->Send(
-        txid, [this, txid, delivery, i](const std::optional<CallFailure>& failure) {
+        txid, [this, txid, delivery, i, decided_at](const std::optional<CallFailure>& failure) {
           const bool delivered = Delivered(txid, delivery->names[i], failure);
           bool first = false;
           bool last = false;
@@ -270,7 +290,9 @@ void Coordinator::DeliverInBackground(int64_t txid, const std::vector<std::strin
           for (size_t k = 0; k < delivery->names.size(); ++k) {
             if (!delivery->delivered[k]) still.push_back(delivery->names[k]);
           }
-          RecordDelivery(txid, std::move(still));
+          if (RecordDelivery(txid, std::move(still))) {
+            metrics_.commit_latency.Observe(NanosSince(decided_at));
+          }
           {
             std::lock_guard<std::mutex> lock(mu_);
             delivering_.erase(txid);
@@ -357,11 +379,23 @@ bool Coordinator::RecordDelivery(int64_t txid, std::vector<std::string> still) {
 
 rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   Validate(request);
+  const Clock::time_point started = Clock::now();
   const int64_t txid = txids_.Next();
   if (txid == 0) {
     Throw(rpc::ErrorCode::INTERNAL,
           "this coordinator start used up its transaction ids; restart it to begin a new epoch");
   }
+  metrics_.begun.fetch_add(1, std::memory_order_relaxed);
+  auto finished = [&](RecentTransactions::Outcome outcome) {
+    const uint64_t nanos = NanosSince(started);
+    if (outcome == RecentTransactions::kCommitted) {
+      metrics_.committed.fetch_add(1, std::memory_order_relaxed);
+      metrics_.transaction_latency.Observe(nanos);
+    } else if (outcome == RecentTransactions::kUnknown) {
+      metrics_.unknown.fetch_add(1, std::memory_order_relaxed);
+    }
+    metrics_.recent.Add(txid, outcome, static_cast<int64_t>(nanos / 1000));
+  };
   std::vector<std::string> names;
   for (const rpc::Branch& branch : request.branches) names.push_back(branch.participant);
   auto live = std::make_shared<Live>(names);
@@ -387,6 +421,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
 
   // Phase 1: every branch prepares in parallel.
   std::vector<VoteResult> votes = PrepareAll(txid, request, start.one_phase, deadline);
+  metrics_.prepare_latency.Observe(NanosSince(started));
 
   if (start.one_phase && votes[0].vote == BranchVote::kFailed) {
     // A single branch commits by itself: without its answer the outcome is
@@ -401,11 +436,13 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
       result.outcome = rpc::Outcome::UNKNOWN;
       result.__set_reason("participant " + names[0] + ": " + votes[0].reason +
                           "; the outcome of this one-phase transaction is unknown");
+      finished(RecentTransactions::kUnknown);
       return result;
     }
     if (!*aborted) {
       Finish(txid, TxnOutcome::kCommitted);
       result.outcome = rpc::Outcome::COMMITTED;
+      finished(RecentTransactions::kCommitted);
       return result;
     }
   }
@@ -432,11 +469,14 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     Finish(txid, TxnOutcome::kAborted);
     result.outcome = rpc::Outcome::ABORTED;
     result.__set_reason(decided.reason);
+    CountAbort(votes);
+    finished(RecentTransactions::kAborted);
     return result;
   }
   if (decided.reply == TxnOutcome::kCommitted) {  // read-only or one-phase
     Finish(txid, TxnOutcome::kCommitted);
     result.outcome = rpc::Outcome::COMMITTED;
+    finished(RecentTransactions::kCommitted);
     return result;
   }
   CHECK(decided.log_commit) << "transaction " << txid << " has neither outcome nor decision";
@@ -448,6 +488,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     yes_voters = live->machine.yes_voters();
   }
   TWOPC_FAIL_POINT("coordinator_before_commit_logged");
+  const Clock::time_point decided_at = Clock::now();
   Status logged = log_->LogCommit(txid, yes_voters);
   if (!logged.ok()) {
     // Whether the record reached the disk is unknown: neither outcome may be
@@ -467,10 +508,14 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   if (!request.wait_applied) {
     // Answered at the commit point; the decision reaches the participants
     // right after (and again after a crash, from the log).
-    DeliverInBackground(txid, commit.send_commit);
+    DeliverInBackground(txid, commit.send_commit, decided_at);
+    finished(RecentTransactions::kCommitted);
     return result;
   }
-  if (!DeliverAndFinish(txid, commit.send_commit)) {
+  const bool applied = DeliverAndFinish(txid, commit.send_commit);
+  if (applied) metrics_.commit_latency.Observe(NanosSince(decided_at));
+  finished(RecentTransactions::kCommitted);
+  if (!applied) {
     result.__set_reason("committed; some participants have not applied it yet (retrying)");
   }
   return result;
@@ -606,6 +651,7 @@ void Coordinator::RedeliveryLoop() {
     }
     lock.unlock();
     for (auto& [txid, names] : work) {
+      metrics_.delivery_retries.fetch_add(names.size(), std::memory_order_relaxed);
       if (Deliver(txid, names)) LOG(INFO) << "transaction " << txid << " delivered everywhere";
     }
     lock.lock();

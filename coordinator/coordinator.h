@@ -19,6 +19,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "coordinator/commit_courier.h"
+#include "coordinator/coordinator_metrics.h"
 #include "coordinator/decision_log.h"
 #include "coordinator/participant_pool.h"
 #include "coordinator/recent_outcomes.h"
@@ -69,7 +70,10 @@ class Coordinator {
                                rpc::Decision::type heuristic);
 
   std::vector<std::string> participant_names() const;
+  // NAME -> HOST:PORT of every configured participant.
+  std::map<std::string, std::string> participant_addresses() const;
   size_t undelivered() const;
+  const CoordinatorMetrics& metrics() const { return metrics_; }
 
  private:
   struct Live {
@@ -81,6 +85,7 @@ class Coordinator {
     BranchVote vote = BranchVote::kFailed;
     std::string reason;
     std::vector<int64_t> changes;
+    bool timed_out = false;  // kFailed because the prepare deadline passed
   };
 
   void Validate(const rpc::ExecuteRequest& request) const;
@@ -98,7 +103,8 @@ class Coordinator {
   bool DeliverAndFinish(int64_t txid, const std::vector<std::string>& names);
   // The same without waiting: through each participant's courier, batched
   // with other transactions' commits; finishes when the last one answers.
-  void DeliverInBackground(int64_t txid, const std::vector<std::string>& names);
+  void DeliverInBackground(int64_t txid, const std::vector<std::string>& names,
+                           std::chrono::steady_clock::time_point decided_at);
   // Whether a commit attempt counts as delivered (a heuristic mismatch is
   // reported instead and counts: nothing more can be delivered there).
   bool Delivered(int64_t txid, const std::string& participant,
@@ -108,6 +114,8 @@ class Coordinator {
   bool RecordDelivery(int64_t txid, std::vector<std::string> still);
   void Finish(int64_t txid, TxnOutcome outcome);
   void RedeliveryLoop();
+  // Counts an abort under the cause its votes show.
+  void CountAbort(const std::vector<VoteResult>& votes);
 
   const CoordinatorOptions options_;
   DecisionLog* log_;
@@ -129,6 +137,7 @@ class Coordinator {
   bool stopping_ = false;
   std::condition_variable stop_cv_;
   std::thread redelivery_;
+  CoordinatorMetrics metrics_;
   // Last: destroyed (stopped) first, as their callbacks use everything above.
   std::map<std::string, std::unique_ptr<CommitCourier>> couriers_;
 };

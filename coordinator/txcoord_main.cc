@@ -8,6 +8,7 @@
 #include <glog/logging.h>
 
 #include "coordinator/coordinator.h"
+#include "coordinator/coordinator_admin.h"
 #include "coordinator/coordinator_service.h"
 #include "coordinator/wal_decision_log.h"
 #include "gen-cpp/Coordinator.h"
@@ -41,6 +42,8 @@ DEFINE_int32(max_branches, 64, "most branches (participants) in one transaction"
 DEFINE_int32(max_statements, 1000, "most statements in one branch");
 DEFINE_int32(max_sql_bytes, 1 << 20, "longest SQL text of one statement");
 DEFINE_int32(max_value_bytes, 1 << 20, "largest TEXT or BLOB parameter");
+DEFINE_string(admin_listen, "",
+              "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
 // --participant may be repeated, which gflags cannot express: collected by hand.
 static std::vector<std::string> TakeParticipantFlags(int* argc, char** argv) {
@@ -106,6 +109,11 @@ int main(int argc, char** argv) {
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
   twopc::rpc::SecurityOptions security;
   if (!twopc::rpc::SecurityFromFlags(&security, &error)) return Fail(error);
+  twopc::rpc::HostPort admin_listen;
+  if (!FLAGS_admin_listen.empty() &&
+      !twopc::rpc::ParseHostPort(FLAGS_admin_listen, &admin_listen, &error)) {
+    return Fail("--admin-listen: " + error);
+  }
 
   std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantPool>> participants;
   for (const std::string& value : participant_flags) {
@@ -169,6 +177,18 @@ int main(int argc, char** argv) {
                                server_limits, security);
   twopc::rpc::LogSecurity(security);
   twopc::rpc::RouteThriftOutputToLog();
+  std::atomic<int64_t> open_connections{0};
+  server.CountConnections(&open_connections);
+  twopc::coordinator::CoordinatorAdmin admin(&coordinator, log.get(), &open_connections,
+                                             listen.ToString());
+  if (!FLAGS_admin_listen.empty()) {
+    if (twopc::Status started = admin.Start(admin_listen); !started.ok()) {
+      std::cerr << "txcoord: " << started.message() << std::endl;
+      coordinator.Stop();
+      return 1;
+    }
+    LOG(INFO) << "admin endpoint (metrics, status page) on http://" << admin_listen.ToString();
+  }
   std::thread stopper([&server] {
     const int signal = twopc::signal_waiter::WaitForTerminationSignal();
     LOG(INFO) << "signal " << signal << ": stopping";
@@ -184,6 +204,7 @@ int main(int argc, char** argv) {
   }
   if (rc != 0) twopc::signal_waiter::RaiseStop();
   stopper.join();
+  admin.Stop();
   coordinator.Stop();
   return rc;
 }

@@ -32,6 +32,7 @@ class WalDecisionLog : public DecisionLog {
   Status Checkpoint();
 
   wal::Log::Stats stats() const { return log_->stats(); }
+  const wal::Log& log() const { return *log_; }
   uint64_t checkpoints() const { return checkpoints_; }
 
  private:

@@ -236,6 +236,29 @@ Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements,
 
 PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& statements,
                             bool one_phase) {
+  const Clock::time_point start = Clock::now();
+  PrepareReply reply = PrepareBranch(txid, statements, one_phase);
+  metrics_.prepare_latency.Observe(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+  switch (reply.vote) {
+    case Vote::kYes:
+      metrics_.votes_yes.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Vote::kNo:
+      metrics_.votes_no.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Vote::kReadOnly:
+      metrics_.votes_read_only.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Vote::kCommitted:
+      metrics_.votes_committed.fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
+  return reply;
+}
+
+PrepareReply Agent::PrepareBranch(int64_t txid, const std::vector<SqlStatement>& statements,
+                                  bool one_phase) {
   PrepareReply reply;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -268,11 +291,13 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
     status = RunOnce(txid, statements, one_phase, &run, &conflict);
     if (!conflict) break;
     // Wait for the holder to finish, then run again on the new committed state.
+    metrics_.lock_waits.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(mu_);
     const bool released =
         released_cv_.wait_until(lock, deadline, [&] { return !locks_.Holds(*conflict); });
     if (!released) {
       lock.unlock();
+      metrics_.lock_wait_timeouts.fetch_add(1, std::memory_order_relaxed);
       return Refuse(txid, "lock conflict: a row is held by prepared " + TxidText(*conflict));
     }
   }
@@ -392,7 +417,15 @@ std::vector<Status> Agent::CommitManyImpl(const std::vector<int64_t>& txids,
   uint64_t durable_at = 0;
   if (!items.empty()) {
     TWOPC_FAIL_POINT("participant_before_apply");
+    const Clock::time_point apply_start = Clock::now();
     const std::vector<Status> applied = batcher_.ApplyMany(items, !defer_sync, &durable_at);
+    const auto apply_nanos = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - apply_start).count());
+    for (const Status& status : applied) {
+      if (!status.ok()) continue;
+      metrics_.commits.fetch_add(1, std::memory_order_relaxed);
+      metrics_.commit_latency.Observe(apply_nanos);
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (size_t k = 0; k < to_apply.size(); ++k) {
@@ -466,6 +499,7 @@ Status Agent::Abort(int64_t txid) {
       case TransactionTable::AbortAction::kRelease:
         locks_.ReleaseAll(txid);
         prepared_.erase(txid);
+        metrics_.aborts.fetch_add(1, std::memory_order_relaxed);
         break;
       case TransactionTable::AbortAction::kAbortWhileRunning:
       case TransactionTable::AbortAction::kAcknowledge:
@@ -514,6 +548,13 @@ void Agent::MarkHeuristicChecked(int64_t txid, bool agreed) {
     if (!lsn.ok()) LOG(ERROR) << "logging a heuristic mismatch: " << lsn.status().ToString();
   }
   (void)LogOutcome(TypeOf(RecordType::kHeuristicChecked), {txid}, /*sync=*/false);
+}
+
+std::vector<HeuristicRecord> Agent::Mismatches() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<HeuristicRecord> out;
+  for (const auto& [txid, mismatch] : mismatches_) out.push_back(mismatch);
+  return out;
 }
 
 std::vector<int64_t> Agent::ListPrepared() {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "participant/agent_metrics.h"
 #include "participant/commit_batcher.h"
 #include "participant/lock_table.h"
 #include "participant/participant_log_replay.h"
@@ -99,6 +100,10 @@ class Agent {
 
   // Not OK once the WAL failed: the agent then refuses to prepare.
   Status Healthy();
+  const AgentMetrics& metrics() const { return metrics_; }
+  const wal::Log& log() const { return *log_; }
+  // Heuristic decisions the coordinator disagreed with (kept for good).
+  std::vector<HeuristicRecord> Mismatches();
   const AgentOptions& options() const { return options_; }
   SqliteStore* store() { return store_; }
 
@@ -114,6 +119,8 @@ class Agent {
   Status Recover(ParticipantLogState state);
   void MaybeCheckpoint();
   // Runs the branch once; sets *conflict when a row it wrote is locked.
+  PrepareReply PrepareBranch(int64_t txid, const std::vector<SqlStatement>& statements,
+                             bool one_phase);
   Status RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
                  SqliteStore::BranchRun* run, std::optional<int64_t>* conflict);
   PrepareReply Refuse(int64_t txid, std::string reason);
@@ -146,6 +153,7 @@ class Agent {
   std::map<int64_t, HeuristicRecord> mismatches_;
   std::set<int64_t> heuristics_checked_;  // against the coordinator's decision
   Status log_error_;                      // sticky: once the WAL failed, nothing more is prepared
+  AgentMetrics metrics_;
 };
 
 }  // namespace twopc::participant

@@ -9,6 +9,7 @@
 #include "gen-cpp/Participant.h"
 #include "participant/agent.h"
 #include "participant/coordinator_outcome_source.h"
+#include "participant/participant_admin.h"
 #include "participant/participant_service.h"
 #include "participant/resolver.h"
 #include "thrift/malloc_arenas.h"
@@ -40,6 +41,8 @@ DEFINE_int32(idle_timeout_ms, 60000,
 DEFINE_int32(max_statements, 1000, "most statements in one prepare");
 DEFINE_int32(max_sql_bytes, 1 << 20, "longest SQL text of one statement");
 DEFINE_int32(max_value_bytes, 1 << 20, "largest TEXT or BLOB parameter");
+DEFINE_string(admin_listen, "",
+              "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
 namespace {
 
@@ -75,6 +78,11 @@ int main(int argc, char** argv) {
   std::string error;
   twopc::rpc::HostPort listen;
   if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+  twopc::rpc::HostPort admin_listen;
+  if (!FLAGS_admin_listen.empty() &&
+      !twopc::rpc::ParseHostPort(FLAGS_admin_listen, &admin_listen, &error)) {
+    return Fail("--admin-listen: " + error);
+  }
   twopc::rpc::HostPort coordinator;
   if (FLAGS_coordinator.empty()) return Fail("--coordinator is required");
   if (!twopc::rpc::ParseHostPort(FLAGS_coordinator, &coordinator, &error)) {
@@ -127,6 +135,17 @@ int main(int argc, char** argv) {
                                server_limits, security);
   twopc::rpc::LogSecurity(security);
   twopc::rpc::RouteThriftOutputToLog();
+  std::atomic<int64_t> open_connections{0};
+  server.CountConnections(&open_connections);
+  twopc::participant::ParticipantAdmin admin(agent.get(), &open_connections);
+  if (!FLAGS_admin_listen.empty()) {
+    if (twopc::Status started = admin.Start(admin_listen); !started.ok()) {
+      std::cerr << "txpart: " << started.message() << std::endl;
+      resolver.Stop();
+      return 1;
+    }
+    LOG(INFO) << "admin endpoint (metrics, status page) on http://" << admin_listen.ToString();
+  }
   std::thread stopper([&server] {
     const int signal = twopc::signal_waiter::WaitForTerminationSignal();
     LOG(INFO) << "signal " << signal << ": stopping";
@@ -143,6 +162,7 @@ int main(int argc, char** argv) {
   }
   if (rc != 0) twopc::signal_waiter::RaiseStop();
   stopper.join();
+  admin.Stop();
   resolver.Stop();
   return rc;
 }

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include <thrift/server/TServer.h>
 #include <thrift/transport/TSSLServerSocket.h>
 #include <thrift/transport/TServerSocket.h>
 
@@ -74,7 +75,8 @@ RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, cons
   server_ = std::make_unique<TThreadedServer>(
       std::make_shared<GuardedProcessor>(std::move(processor), limits), socket, transports,
       protocols);
-  server_->setServerEventHandler(std::make_shared<ConnectionLimiter>(limits.max_connections));
+  limiter_ = std::make_shared<ConnectionLimiter>(limits.max_connections);
+  server_->setServerEventHandler(limiter_);
   // Refused connections hold a thread only briefly; past this many in all,
   // new ones wait in the listen backlog until a thread is free.
   if (limits.max_connections > 0) server_->setConcurrentClientLimit(limits.max_connections + 64);
@@ -83,5 +85,7 @@ RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, cons
 void RpcServer::Serve() { server_->serve(); }
 
 void RpcServer::Stop() { server_->stop(); }
+
+void RpcServer::CountConnections(std::atomic<int64_t>* open) { limiter_->CountInto(open); }
 
 }  // namespace twopc::rpc

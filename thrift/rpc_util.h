@@ -3,6 +3,8 @@
 // carry the cluster's token when it has one (see rpc_security.h).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -120,9 +122,13 @@ class RpcServer {
   // Blocks until Stop() is called from another thread. Throws if it cannot listen.
   void Serve();
   void Stop();
+  // Keeps *open equal to the number of client connections open now (for the
+  // admin metrics). Call before Serve(); *open must outlive the server.
+  void CountConnections(std::atomic<int64_t>* open);
 
  private:
   std::unique_ptr<apache::thrift::server::TThreadedServer> server_;
+  std::shared_ptr<ConnectionLimiter> limiter_;
 };
 
 }  // namespace twopc::rpc

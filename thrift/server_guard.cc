@@ -80,6 +80,7 @@ void* ConnectionLimiter::createContext(std::shared_ptr<TProtocol>, std::shared_p
   std::lock_guard<std::mutex> lock(mu_);
   if (max_connections_ > 0 && served_ >= max_connections_) return &refused_marker;
   ++served_;
+  if (open_ != nullptr) open_->store(served_, std::memory_order_relaxed);
   return nullptr;
 }
 
@@ -88,6 +89,7 @@ void ConnectionLimiter::deleteContext(void* context, std::shared_ptr<TProtocol>,
   if (Refused(context)) return;
   std::lock_guard<std::mutex> lock(mu_);
   --served_;
+  if (open_ != nullptr) open_->store(served_, std::memory_order_relaxed);
 }
 
 bool ConnectionLimiter::Refused(const void* context) { return context == &refused_marker; }

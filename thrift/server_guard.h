@@ -4,6 +4,7 @@
 // instead of a silent disconnect.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -49,11 +50,14 @@ class ConnectionLimiter : public apache::thrift::server::TServerEventHandler {
   void deleteContext(void* context, std::shared_ptr<apache::thrift::protocol::TProtocol> input,
                      std::shared_ptr<apache::thrift::protocol::TProtocol> output) override;
   static bool Refused(const void* context);
+  // Keeps *open equal to the connections served now (for metrics).
+  void CountInto(std::atomic<int64_t>* open) { open_ = open; }
 
  private:
   const int max_connections_;
   std::mutex mu_;
   int served_ = 0;
+  std::atomic<int64_t>* open_ = nullptr;
 };
 
 // Wraps a service's processor. A refused connection, an oversized frame or

@@ -14,6 +14,9 @@ struct RawArgs {
   std::optional<std::string> participant;
   std::vector<std::string> branches;
   std::optional<std::string> timeout_ms;
+  std::optional<std::string> admin;       // top
+  std::optional<std::string> iterations;  // top
+  bool once = false;                      // top
   bool json = false;
   std::vector<std::string> positionals;
   std::optional<std::string> tls_cert, tls_key, tls_ca, token_file;
@@ -73,9 +76,18 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       raw->json = true;
       continue;
     }
+    if (name == "--once") {
+      if (inline_value.has_value()) {
+        *error = "--once takes no value";
+        return false;
+      }
+      raw->once = true;
+      continue;
+    }
     if (name != "--coordinator" && name != "--participant" && name != "--branch" &&
         name != "--timeout-ms" && name != "--tls-cert" && name != "--tls-key" &&
-        name != "--tls-ca" && name != "--token-file") {
+        name != "--tls-ca" && name != "--token-file" && name != "--admin" &&
+        name != "--iterations") {
       *error = "unknown option '" + name + "'";
       return false;
     }
@@ -102,6 +114,10 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       if (!SetOnce(name, value, &raw->tls_ca, error)) return false;
     } else if (name == "--token-file") {
       if (!SetOnce(name, value, &raw->token_file, error)) return false;
+    } else if (name == "--admin") {
+      if (!SetOnce(name, value, &raw->admin, error)) return false;
+    } else if (name == "--iterations") {
+      if (!SetOnce(name, value, &raw->iterations, error)) return false;
     } else if (!SetOnce(name, value, &raw->timeout_ms, error)) {
       return false;
     }
@@ -262,6 +278,42 @@ bool BuildInDoubt(const RawArgs& raw, Command* command, std::string* error) {
   return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
 }
 
+// top reads the admin HTTP endpoint (--admin-listen of txcoord or txpart).
+bool BuildTop(const RawArgs& raw, Command* command, std::string* error) {
+  command->kind = CommandKind::kTop;
+  if (!RefuseExecOptions("top", raw, error)) return false;
+  if (raw.coordinator || raw.participant) {
+    *error =
+        "top reads the admin endpoint: give --admin HOST:PORT (the --admin-listen of "
+        "txcoord or txpart)";
+    return false;
+  }
+  if (raw.positionals.size() > 1) return Refuse("top", "'" + raw.positionals[1] + "'", error);
+  if (!raw.admin) {
+    *error = "top needs --admin HOST:PORT (the --admin-listen of txcoord or txpart)";
+    return false;
+  }
+  if (raw.once && raw.iterations) return Refuse("top", "both --once and --iterations", error);
+  if (raw.once) command->iterations = 1;
+  if (raw.iterations) {
+    int64_t value = 0;
+    if (!ParseNonNegative(*raw.iterations, INT32_MAX, &value) || value == 0) {
+      *error = "--iterations expects a positive count, got '" + *raw.iterations + "'";
+      return false;
+    }
+    command->iterations = static_cast<int>(value);
+  }
+  return ParseAddress("--admin", *raw.admin, &command->address, error);
+}
+
+// Options that only top takes.
+bool RefuseTopOptions(const std::string& name, const RawArgs& raw, std::string* error) {
+  if (raw.admin) return Refuse(name, "--admin (only top does)", error);
+  if (raw.iterations) return Refuse(name, "--iterations", error);
+  if (raw.once) return Refuse(name, "--once", error);
+  return true;
+}
+
 }  // namespace
 
 bool ParseCommandLine(const std::vector<std::string>& args, Command* command, std::string* error) {
@@ -274,7 +326,7 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
   RawArgs raw;
   if (!Tokenize(args, &raw, error)) return false;
   if (raw.positionals.empty()) {
-    *error = "no command given (exec, status, query, health or in-doubt)";
+    *error = "no command given (exec, status, query, health, in-doubt or top)";
     return false;
   }
   command->security.tls_cert = raw.tls_cert.value_or("");
@@ -288,12 +340,14 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
     }
   }
   const std::string& name = raw.positionals[0];
+  if (name == "top") return BuildTop(raw, command, error);
+  if (!RefuseTopOptions(name, raw, error)) return false;
   if (name == "exec") return BuildExec(raw, command, error);
   if (name == "status") return BuildStatus(raw, command, error);
   if (name == "query") return BuildQuery(raw, command, error);
   if (name == "health") return BuildHealth(raw, command, error);
   if (name == "in-doubt") return BuildInDoubt(raw, command, error);
-  *error = "unknown command '" + name + "' (exec, status, query, health or in-doubt)";
+  *error = "unknown command '" + name + "' (exec, status, query, health, in-doubt or top)";
   return false;
 }
 
@@ -319,6 +373,11 @@ Usage:
   txctl --coordinator HOST:PORT in-doubt [--json]
       Lists what is unresolved right now, across the coordinator and its
       participants: TXID STATE AGE participants=... detail.
+  txctl --admin HOST:PORT top [--once | --iterations N]
+      Live view of a txcoord or txpart started with --admin-listen HOST:PORT:
+      totals, throughput and latency over the last 10 s, participants'
+      health, in-doubt transactions, heuristic mismatches. Refreshes every
+      second until Ctrl-C; --once / --iterations N print that many screens.
   txctl --help
 
 Security options (every command; see README "Security"):
@@ -343,6 +402,7 @@ Examples:
   txctl --coordinator 127.0.0.1:7000 status 42
   txctl --participant 127.0.0.1:7001 query 'SELECT SUM(balance) FROM accounts'
   txctl --participant 127.0.0.1:7001 health
+  txctl --admin 127.0.0.1:9700 top
 )";
 }
 

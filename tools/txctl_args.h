@@ -11,7 +11,7 @@
 
 namespace twopc::txctl {
 
-enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth, kInDoubt };
+enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth, kInDoubt, kTop };
 
 // Which service the command talks to.
 enum class Target { kCoordinator, kParticipant };
@@ -38,6 +38,8 @@ struct Command {
   // The parser fills no token: the caller reads --token-file, else $TWOPC_TOKEN.
   rpc::SecurityOptions security;
   std::string token_file;
+  // top: screens to show (0: until interrupted); `address` is the admin endpoint.
+  int iterations = 0;
 };
 
 // Parses the arguments after the program name. On failure returns false and

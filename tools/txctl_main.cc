@@ -11,6 +11,7 @@
 #include "tools/txctl_args.h"
 #include "tools/txctl_commands.h"
 #include "tools/txctl_exit_codes.h"
+#include "tools/txctl_top.h"
 
 namespace {
 
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
       return twopc::txctl::RunHealth(command, std::cout, std::cerr);
     case CommandKind::kInDoubt:
       return twopc::txctl::RunInDoubt(command, std::cout, std::cerr);
+    case CommandKind::kTop:
+      return twopc::txctl::RunTop(command, std::cout, std::cerr);
   }
   return twopc::txctl::kExitBadInput;
 }

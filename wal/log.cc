@@ -3,6 +3,7 @@
 #include <glog/logging.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -145,11 +146,16 @@ Status Log::Sync(Lsn lsn) {
   const Lsn target = last_lsn_;
   std::shared_ptr<WritableFile> file = file_;
   lock.unlock();
+  const auto sync_start = std::chrono::steady_clock::now();
   Status status = file->Sync();
+  sync_latency_.Observe(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  std::chrono::steady_clock::now() - sync_start)
+                                                  .count()));
   lock.lock();
   sync_running_ = false;
   if (!status.ok()) return FailLocked(std::move(status));
   ++stats_.syncs;
+  if (target > synced_lsn_) sync_batch_records_.Observe(target - synced_lsn_);
   synced_lsn_ = std::max(synced_lsn_, target);
   // Wake the waiters with the mutex free: woken while it is held, each would
   // block on it at once (a second context switch per waiter).

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "wal/atomic_histogram.h"
 #include "wal/env.h"
 #include "wal/log_format.h"
 #include "wal/log_reader.h"
@@ -69,6 +70,10 @@ class Log {
     uint64_t bytes_written = 0;
   };
   Stats stats() const;
+  // Records made durable by each fdatasync of Sync() (the group commit batch
+  // size), and how long each of those fdatasync calls took (nanoseconds).
+  const AtomicHistogram& sync_batch_records() const { return sync_batch_records_; }
+  const AtomicHistogram& sync_latency() const { return sync_latency_; }
 
  private:
   Log(const LogOptions& options, Env* env);
@@ -92,6 +97,8 @@ class Log {
   bool sync_running_ = false;
   Status error_;  // sticky
   Stats stats_;
+  AtomicHistogram sync_batch_records_{AtomicHistogram::BatchBounds()};
+  AtomicHistogram sync_latency_{AtomicHistogram::LatencyBoundsNanos()};
 };
 
 }  // namespace twopc::wal

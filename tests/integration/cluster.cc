@@ -242,6 +242,7 @@ bool Cluster::Start(const Options& options, std::string* error) {
   participant_flags_ = security_flags;
   participant_flags_.insert(participant_flags_.end(), options.participant_flags.begin(),
                             options.participant_flags.end());
+  participant_own_flags_ = options.participant_own_flags;
 
   coordinator_args_ = {"--listen", coordinator_address(), "--wal-dir", dir_ + "/coordinator-wal"};
   std::filesystem::create_directories(dir_ + "/coordinator-wal");
@@ -303,6 +304,10 @@ std::unique_ptr<Process> Cluster::StartParticipant(int i, const std::vector<std:
                                    "--wal-dir",     dir_ + "/" + name + "-wal",
                                    "--coordinator", coordinator_address()};
   args.insert(args.end(), participant_flags_.begin(), participant_flags_.end());
+  if (static_cast<size_t>(i) < participant_own_flags_.size()) {
+    const std::vector<std::string>& own = participant_own_flags_[static_cast<size_t>(i)];
+    args.insert(args.end(), own.begin(), own.end());
+  }
   return Process::Start(BinaryPath("txpart"), args, dir_ + "/" + name + ".log", error, env);
 }
 

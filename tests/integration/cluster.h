@@ -83,6 +83,9 @@ class Cluster {
     // More flags for every txpart / for txcoord (e.g. "--in_doubt_after_ms=300").
     std::vector<std::string> participant_flags;
     std::vector<std::string> coordinator_flags;
+    // More flags for participant i only (missing or empty: none), e.g. its own
+    // "--admin-listen=127.0.0.1:PORT".
+    std::vector<std::vector<std::string>> participant_own_flags;
     // Environment ("NAME=VALUE") for participant i's first start (missing or
     // empty: none), and for txcoord's; e.g. "TWOPC_FAILPOINTS=...".
     std::vector<std::vector<std::string>> participant_env;
@@ -158,6 +161,7 @@ class Cluster {
   rpc::SecurityOptions security_;
   std::string token_file_;
   std::vector<std::string> participant_flags_;
+  std::vector<std::vector<std::string>> participant_own_flags_;
   std::vector<std::string> coordinator_args_;
   std::vector<int> participant_ports_;
   int coordinator_port_ = 0;

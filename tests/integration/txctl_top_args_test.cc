@@ -1,0 +1,50 @@
+// txctl top's command line, tested without any process.
+#include <gtest/gtest.h>
+
+#include "tools/txctl_args.h"
+
+namespace twopc::txctl {
+namespace {
+
+bool Parses(const std::vector<std::string>& args, Command* command, std::string* error) {
+  return ParseCommandLine(args, command, error);
+}
+
+TEST(TxctlTopArgsTest, TopReadsTheAdminEndpointUntilInterruptedByDefault) {
+  Command command;
+  std::string error;
+  ASSERT_TRUE(Parses({"--admin", "127.0.0.1:9700", "top"}, &command, &error)) << error;
+  EXPECT_EQ(command.kind, CommandKind::kTop);
+  EXPECT_EQ(command.address.ToString(), "127.0.0.1:9700");
+  EXPECT_EQ(command.iterations, 0);
+  ASSERT_TRUE(Parses({"top", "--admin=127.0.0.1:9700", "--once"}, &command, &error)) << error;
+  EXPECT_EQ(command.iterations, 1);
+  ASSERT_TRUE(Parses({"top", "--admin", "127.0.0.1:9700", "--iterations", "5"}, &command, &error))
+      << error;
+  EXPECT_EQ(command.iterations, 5);
+}
+
+TEST(TxctlTopArgsTest, BadTopUsageIsExplained) {
+  auto error_of = [](const std::vector<std::string>& args) {
+    Command command;
+    std::string error;
+    EXPECT_FALSE(ParseCommandLine(args, &command, &error));
+    return error;
+  };
+  EXPECT_NE(error_of({"top"}).find("--admin HOST:PORT"), std::string::npos);
+  EXPECT_NE(error_of({"--coordinator", "127.0.0.1:7700", "top"}).find("--admin"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--admin", "127.0.0.1:9700", "top", "--iterations", "0"}).find("positive"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of({"--admin", "127.0.0.1:9700", "top", "--once", "--iterations", "2"}).find("both"),
+      std::string::npos);
+  EXPECT_NE(error_of({"--admin", "127.0.0.1:9700", "top", "--branch", "p0:x"}).find("--branch"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--coordinator", "127.0.0.1:7700", "--once", "health"}).find("--once"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--admin", "127.0.0.1:9700", "health"}).find("--admin"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace twopc::txctl
