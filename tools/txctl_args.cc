@@ -259,6 +259,10 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
   for (const std::string& arg : args) {
     if (arg == "--") break;
     if (IsHelp(arg)) return true;  // kHelp
+    if (arg == "--version") {
+      command->kind = CommandKind::kVersion;
+      return true;
+    }
   }
   if (!args.empty() && args[0] == "help") return true;
   RawArgs raw;
@@ -300,6 +304,7 @@ Usage:
       Lists what is unresolved right now, across the coordinator and its
       participants: TXID STATE AGE participants=... detail.
   txctl --help
+  txctl --version
 
 Exit codes:
   0  committed (exec), or the command succeeded

@@ -10,7 +10,7 @@
 
 namespace twopc::txctl {
 
-enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth, kInDoubt };
+enum class CommandKind { kHelp, kVersion, kExec, kStatus, kQuery, kHealth, kInDoubt };
 
 // Which service the command talks to.
 enum class Target { kCoordinator, kParticipant };

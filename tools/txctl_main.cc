@@ -5,6 +5,7 @@
 
 #include <thrift/TOutput.h>
 
+#include "tools/program/version.h"
 #include "tools/txctl_args.h"
 #include "tools/txctl_commands.h"
 #include "tools/txctl_exit_codes.h"
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
   switch (command.kind) {
     case CommandKind::kHelp:
       std::cout << twopc::txctl::UsageText();
+      return twopc::txctl::kExitOk;
+    case CommandKind::kVersion:
+      std::cout << twopc::VersionLine("txctl") << "\n";
       return twopc::txctl::kExitOk;
     case CommandKind::kExec:
       return twopc::txctl::RunExec(command, std::cout, std::cerr);

@@ -7,6 +7,7 @@
 
 #include <thrift/TOutput.h>
 
+#include "tools/program/version.h"
 #include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/interrupt.h"
 #include "tools/txbench/invariant_check.h"
@@ -132,6 +133,10 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::cout << twopc::txbench::UsageText();
+    return twopc::txbench::kExitOk;
+  }
+  if (options.version) {
+    std::cout << twopc::VersionLine("txbench") << "\n";
     return twopc::txbench::kExitOk;
   }
   twopc::txbench::InstallInterruptHandlers();
