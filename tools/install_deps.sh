@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   thrift-compiler libthrift-dev libboost-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 cmake g++ make pkg-config
-  clang-format
+  clang-format dpkg-dev
 )
 
 missing=()
