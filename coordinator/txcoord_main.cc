@@ -49,7 +49,7 @@ Exit codes:
 
 int Fail(const std::string& message) {
   twopc::program::ReportError("txcoord", message);
-  return twopc::program::kExitUsage;
+  return twopc::program::kExitCannotStart;
 }
 
 }  // namespace

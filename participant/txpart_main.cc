@@ -53,7 +53,7 @@ Exit codes:
 
 int Fail(const std::string& message) {
   twopc::program::ReportError("txpart", message);
-  return twopc::program::kExitUsage;
+  return twopc::program::kExitCannotStart;
 }
 
 }  // namespace

@@ -111,16 +111,16 @@ std::optional<int> StartGflagsProgram(const GflagsProgram& program, int argc, ch
   if (!ExpandConfig(args, &expanded, &error) ||
       !ApplyGflagsArgs(expanded, program.repeatable, parsed, &error)) {
     ReportError(program.name, error);
-    return kExitUsage;
+    return kExitCannotStart;
   }
   gflags::HandleCommandLineHelpFlags();  // --helpfull and friends
   if (!parsed->positionals.empty()) {
     ReportError(program.name, "unexpected argument '" + parsed->positionals[0] + "'");
-    return kExitUsage;
+    return kExitCannotStart;
   }
   if (FLAGS_log_format != "text" && FLAGS_log_format != "json") {
     ReportError(program.name, "--log_format must be text or json, got '" + FLAGS_log_format + "'");
-    return kExitUsage;
+    return kExitCannotStart;
   }
   google::InitGoogleLogging(argv[0]);
   if (FLAGS_log_format == "json") {

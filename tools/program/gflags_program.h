@@ -16,8 +16,8 @@
 
 namespace twopc::program {
 
-// Exit status of a bad command line or config file.
-constexpr int kExitUsage = 2;
+// Exit status of a bad command line or config file, or of a start that failed.
+constexpr int kExitCannotStart = 2;
 
 struct GflagsProgram {
   std::string name;  // "txcoord"
