@@ -168,5 +168,16 @@ TEST(ProgramCliTest, JsonLogFormatWritesOneJsonObjectPerLine) {
   EXPECT_TRUE(AnyContains(participant, ": stopping"));
 }
 
+TEST(ProgramCliTest, JsonLogFormatReportsAFailedStartAsAJsonLine) {
+  TempDir dir;
+  const RunResult run = RunProgram(
+      BinaryPath("txpart"), {"--log_format=json", "--name=p0", "--db=" + dir.path() + "/absent.db",
+                             "--wal_dir=" + dir.path() + "/wal", "--coordinator=127.0.0.1:1"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  WriteFile(dir.path() + "/err.log", run.err);
+  const std::vector<std::string> messages = JsonLogMessages(dir.path() + "/err.log", "txpart");
+  EXPECT_TRUE(AnyContains(messages, "absent.db does not exist")) << run.err;
+}
+
 }  // namespace
 }  // namespace twopc::testing
