@@ -2,6 +2,7 @@
 #include <csignal>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <gflags/gflags.h>
@@ -17,6 +18,7 @@
 #include "thrift/secure_processors.h"
 #include "thrift/security_flags.h"
 #include "thrift/signal_waiter.h"
+#include "tools/program/gflags_program.h"
 #include "wal/dir_lock.h"
 
 DEFINE_string(listen, "127.0.0.1:7700", "HOST:PORT to serve the Coordinator service on");
@@ -45,51 +47,41 @@ DEFINE_int32(max_value_bytes, 1 << 20, "largest TEXT or BLOB parameter");
 DEFINE_string(admin_listen, "",
               "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
-// --participant may be repeated, which gflags cannot express: collected by hand.
-static std::vector<std::string> TakeParticipantFlags(int* argc, char** argv) {
-  std::vector<std::string> values;
-  int out = 1;
-  for (int i = 1; i < *argc; ++i) {
-    std::string arg = argv[i];
-    for (const char* prefix : {"--participant=", "-participant="}) {
-      if (arg.rfind(prefix, 0) == 0) {
-        values.push_back(arg.substr(std::string(prefix).size()));
-        arg.clear();
-      }
-    }
-    if (arg.empty()) continue;
-    if ((arg == "--participant" || arg == "-participant")) {
-      values.push_back(i + 1 < *argc ? argv[++i] : "");
-      continue;
-    }
-    argv[out++] = argv[i];
-  }
-  *argc = out;
-  return values;
-}
-
 namespace {
 
+const char kHelp[] = R"(txcoord: the twopc transaction coordinator.
+
+Usage:
+  txcoord --wal-dir DIR --participant NAME=HOST:PORT [--participant ...] [flags]
+  txcoord --config FILE [flags]
+  --participant NAME=HOST:PORT (repeatable, at least one): a participant agent.
+
+Examples:
+  txcoord --listen 127.0.0.1:7700 --wal-dir coord-wal \
+          --participant p1=127.0.0.1:7701 --participant p2=127.0.0.1:7702
+  txcoord --config /etc/twopc/txcoord.conf --log_format=json
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT
+  1  cannot serve on --listen
+  2  bad flag or config file, or cannot start (decision log locked or corrupt)
+)";
+
 int Fail(const std::string& message) {
-  std::cerr << "txcoord: " << message << std::endl;
-  return 2;
+  twopc::program::ReportError("txcoord", message);
+  return twopc::program::kExitCannotStart;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   twopc::LimitMallocArenas();  // before any thread starts
-  gflags::SetUsageMessage(
-      "the twopc transaction coordinator\n"
-      "  txcoord --listen 127.0.0.1:7700 --wal-dir coord-wal "
-      "--participant p1=127.0.0.1:7701 --participant p2=127.0.0.1:7702\n"
-      "  --participant NAME=HOST:PORT (repeatable): a participant agent");
-  gflags::SetVersionString("0.1.0");
-  FLAGS_logtostderr = true;
-  const std::vector<std::string> participant_flags = TakeParticipantFlags(&argc, argv);
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  google::InitGoogleLogging(argv[0]);
-  if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
+  twopc::program::ParsedArgs args;
+  if (std::optional<int> rc = twopc::program::StartGflagsProgram(
+          {"txcoord", kHelp, {"participant"}}, argc, argv, &args)) {
+    return *rc;
+  }
+  const std::vector<std::string>& participant_flags = args.repeated["participant"];
   if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
   if (FLAGS_commit_linger_us < 0) return Fail("--commit-linger-us must be >= 0");
   if (FLAGS_prepare_timeout_ms <= 0 || FLAGS_commit_timeout_ms <= 0) {

@@ -1,6 +1,7 @@
 // txpart: the participant agent beside one SQLite database.
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <gflags/gflags.h>
@@ -17,6 +18,7 @@
 #include "thrift/secure_processors.h"
 #include "thrift/security_flags.h"
 #include "thrift/signal_waiter.h"
+#include "tools/program/gflags_program.h"
 #include "wal/dir_lock.h"
 
 DEFINE_string(name, "", "this participant's name, as the coordinator knows it (required)");
@@ -46,24 +48,38 @@ DEFINE_string(admin_listen, "",
 
 namespace {
 
+const char kHelp[] = R"(txpart: the twopc participant agent beside one SQLite database.
+
+Usage:
+  txpart --name NAME --db FILE --wal-dir DIR --coordinator HOST:PORT [flags]
+  txpart --config FILE [flags]
+
+Examples:
+  txpart --name p1 --listen 127.0.0.1:7701 --db bank.db --wal-dir p1-wal \
+         --coordinator 127.0.0.1:7700
+  txpart --config /etc/twopc/txpart-p1.conf --log_format=json
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT
+  1  cannot serve on --listen
+  2  bad flag or config file, or cannot start (database missing, write-ahead
+     log locked or corrupt)
+)";
+
 int Fail(const std::string& message) {
-  std::cerr << "txpart: " << message << std::endl;
-  return 2;
+  twopc::program::ReportError("txpart", message);
+  return twopc::program::kExitCannotStart;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   twopc::LimitMallocArenas();  // before any thread starts
-  gflags::SetUsageMessage(
-      "the twopc participant agent\n"
-      "  txpart --name p1 --listen 127.0.0.1:7701 --db bank.db --wal-dir p1-wal "
-      "--coordinator 127.0.0.1:7700");
-  gflags::SetVersionString("0.1.0");
-  FLAGS_logtostderr = true;
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  google::InitGoogleLogging(argv[0]);
-  if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
+  twopc::program::ParsedArgs args;
+  if (std::optional<int> rc =
+          twopc::program::StartGflagsProgram({"txpart", kHelp, {}}, argc, argv, &args)) {
+    return *rc;
+  }
   if (FLAGS_name.empty()) return Fail("--name is required");
   if (FLAGS_db.empty()) return Fail("--db is required");
   if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");

@@ -321,6 +321,10 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
   for (const std::string& arg : args) {
     if (arg == "--") break;
     if (IsHelp(arg)) return true;  // kHelp
+    if (arg == "--version") {
+      command->kind = CommandKind::kVersion;
+      return true;
+    }
   }
   if (!args.empty() && args[0] == "help") return true;
   RawArgs raw;
@@ -379,6 +383,7 @@ Usage:
       health, in-doubt transactions, heuristic mismatches. Refreshes every
       second until Ctrl-C; --once / --iterations N print that many screens.
   txctl --help
+  txctl --version
 
 Security options (every command; see README "Security"):
   --tls-ca FILE      speak TLS; the server's certificate must chain to FILE

@@ -11,7 +11,7 @@
 
 namespace twopc::txctl {
 
-enum class CommandKind { kHelp, kExec, kStatus, kQuery, kHealth, kInDoubt, kTop };
+enum class CommandKind { kHelp, kVersion, kExec, kStatus, kQuery, kHealth, kInDoubt, kTop };
 
 // Which service the command talks to.
 enum class Target { kCoordinator, kParticipant };

@@ -8,6 +8,7 @@
 
 #include "thrift/tls_factories.h"
 #include "thrift/token_file.h"
+#include "tools/program/version.h"
 #include "tools/txctl_args.h"
 #include "tools/txctl_commands.h"
 #include "tools/txctl_exit_codes.h"
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
   switch (command.kind) {
     case CommandKind::kHelp:
       std::cout << twopc::txctl::UsageText();
+      return twopc::txctl::kExitOk;
+    case CommandKind::kVersion:
+      std::cout << twopc::VersionLine("txctl") << "\n";
       return twopc::txctl::kExitOk;
     case CommandKind::kExec:
       return twopc::txctl::RunExec(command, std::cout, std::cerr);

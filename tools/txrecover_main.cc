@@ -12,6 +12,7 @@
 #include "thrift/tls_factories.h"
 #include "thrift/token_file.h"
 #include "tools/in_doubt_format.h"
+#include "tools/program/version.h"
 #include "tools/txrecover_offline.h"
 
 namespace {
@@ -41,8 +42,21 @@ Usage:
       while the agent runs. Recorded as heuristic: if the coordinator decided
       otherwise, the agent reports a HEURISTIC_MISMATCH when it next runs.
 
+  txrecover --version
+
 Lines: TXID STATE AGE participants=... detail
-Exit codes: 0 ok, 1 unreadable/corrupt log or failed, 2 bad usage, 3 unreachable.
+
+Examples:
+  txrecover list --participant-wal /var/lib/twopc/p1/wal --db /var/lib/twopc/p1/p1.db
+  txrecover list --coordinator 127.0.0.1:7700 --json
+  txrecover resolve 16710228295681 --commit --participant-wal p1-wal --db p1.db
+
+Exit codes:
+  0  ok
+  1  the log is unreadable, corrupt or missing (list), or the work failed
+  2  bad usage; also resolve refused (agent running, txid not in doubt,
+     abort of a committed txid)
+  3  the coordinator is unreachable (list --coordinator)
 )";
 
 struct Args {
@@ -178,6 +192,10 @@ int main(int argc, char** argv) {
   for (const std::string& arg : args) {
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
+      return kExitOk;
+    }
+    if (arg == "--version") {
+      std::cout << twopc::VersionLine("txrecover") << "\n";
       return kExitOk;
     }
   }

@@ -73,6 +73,11 @@ TEST(TxctlArgsTest, HelpWinsEverywhere) {
   EXPECT_EQ(Parse({"exec", "-h"}).kind, CommandKind::kHelp);
 }
 
+TEST(TxctlArgsTest, VersionNeedsNothingElse) {
+  EXPECT_EQ(Parse({"--version"}).kind, CommandKind::kVersion);
+  EXPECT_EQ(Parse({"--coordinator", "h:1", "exec", "--version"}).kind, CommandKind::kVersion);
+}
+
 TEST(TxctlArgsTest, BadUsageIsExplained) {
   EXPECT_NE(ParseError({}).find("no command"), std::string::npos);
   EXPECT_NE(ParseError({"launch"}).find("unknown command 'launch'"), std::string::npos);

@@ -76,6 +76,14 @@ TEST(TxbenchOptions, SecurityFilesArePassedThrough) {
   EXPECT_EQ(error, "--tls-ca needs a file name");
 }
 
+TEST(TxbenchOptions, VersionNeedsNoMode) {
+  BenchOptions options;
+  std::string error;
+  ASSERT_TRUE(Parse({"--version"}, &options, &error)) << error;
+  EXPECT_TRUE(options.version);
+  EXPECT_FALSE(Parse({"--version=1"}, &options, &error));
+}
+
 TEST(TxbenchOptions, BadInputIsRefusedWithAReason) {
   BenchOptions options;
   for (const std::vector<std::string>& args :

@@ -9,6 +9,7 @@
 
 #include "thrift/tls_factories.h"
 #include "thrift/token_file.h"
+#include "tools/program/version.h"
 
 #include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/interrupt.h"
@@ -138,6 +139,10 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::cout << twopc::txbench::UsageText();
+    return twopc::txbench::kExitOk;
+  }
+  if (options.version) {
+    std::cout << twopc::VersionLine("txbench") << "\n";
     return twopc::txbench::kExitOk;
   }
   if (!options.token_file.empty()) {

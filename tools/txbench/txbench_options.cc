@@ -66,8 +66,8 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
       flag = flag.substr(0, equals);
       has_inline_value = true;
     }
-    const bool is_switch =
-        flag == "--help" || flag == "-h" || flag == "--local" || flag == "--json-only";
+    const bool is_switch = flag == "--help" || flag == "-h" || flag == "--version" ||
+                           flag == "--local" || flag == "--json-only";
     if (is_switch) {
       if (has_inline_value) {
         *error = flag + " takes no value";
@@ -77,6 +77,8 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
         parsed.local = true;
       } else if (flag == "--json-only") {
         parsed.json_only = true;
+      } else if (flag == "--version") {
+        parsed.version = true;
       } else {
         parsed.help = true;
       }
@@ -127,7 +129,7 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
       parsed.participant_addresses.push_back(participant);
     }
   }
-  if (parsed.help) {
+  if (parsed.help || parsed.version) {
     *options = parsed;
     return true;
   }
@@ -184,9 +186,20 @@ std::string UsageText() {
          "  --token-file FILE  the cluster's shared-secret token"
          " (--local: the cluster is started with it)\n"
          "  --help             this text\n"
+         "  --version          the version\n"
          "\n"
-         "Prints one JSON line; exits 0 if the invariant holds, 1 if not or on\n"
-         "failure, 2 on bad usage.\n";
+         "Prints one JSON line on stdout.\n"
+         "\n"
+         "Examples:\n"
+         "  txbench --local --participants 2 --clients 4 --seconds 5\n"
+         "  txbench --coordinator 10.0.0.1:7700 --participant p0=10.0.0.2:7701 \\\n"
+         "          --participant p1=10.0.0.3:7701 --accounts 1000 --json-only\n"
+         "\n"
+         "Exit codes:\n"
+         "  0    the run finished and the invariant holds\n"
+         "  1    the invariant is broken, or the run failed\n"
+         "  2    bad usage\n"
+         "  130  interrupted (SIGINT or SIGTERM)\n";
 }
 
 }  // namespace twopc::txbench

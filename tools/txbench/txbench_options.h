@@ -18,6 +18,7 @@ struct NamedAddress {
 
 struct BenchOptions {
   bool help = false;
+  bool version = false;
   // --local: start a private cluster. Otherwise run against `coordinator`.
   bool local = false;
   rpc::HostPort coordinator;

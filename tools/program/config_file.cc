@@ -1,0 +1,66 @@
+#include "tools/program/config_file.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace twopc::program {
+namespace {
+
+std::string Trim(const std::string& text) {
+  const char* kBlanks = " \t\r";
+  const size_t begin = text.find_first_not_of(kBlanks);
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(kBlanks) - begin + 1);
+}
+
+}  // namespace
+
+bool ParseConfigText(const std::string& text, const std::string& path,
+                     std::vector<SourcedArg>* args, std::string* error) {
+  std::istringstream lines(text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    line = Trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    const std::string origin = path + " line " + std::to_string(number);
+    if (line.rfind("--", 0) != 0) line = "--" + line;
+    const size_t equals = line.find('=');
+    const std::string name = line.substr(0, equals);
+    if (name.size() == 2 || name.find_first_of(" \t") != std::string::npos) {
+      *error = origin + ": expected --flag=value, got '" + Trim(line) + "'";
+      return false;
+    }
+    if (name == "--config") {
+      *error = origin + ": --config cannot be used inside a config file";
+      return false;
+    }
+    args->push_back({line, origin});
+  }
+  return true;
+}
+
+bool ReadConfigFile(const std::string& path, std::vector<SourcedArg>* args, std::string* error) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    *error = "--config " + path + ": cannot read: it is a directory";
+    return false;
+  }
+  std::ifstream file(path);
+  if (!file) {
+    *error = "--config " + path + ": cannot read: " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) {
+    *error = "--config " + path + ": cannot read: " + std::strerror(errno);
+    return false;
+  }
+  return ParseConfigText(text.str(), path, args, error);
+}
+
+}  // namespace twopc::program
