@@ -2,9 +2,11 @@
 //
 // Debian's SQLite 3.40.1 never returns from sqlite3changeset_next() (and so
 // from sqlite3changeset_apply()) when a changeset ends inside a table header:
-// it waits for more input that a buffer-backed iterator can never get. The
-// WAL's CRC keeps torn bytes away, but a changeset from the log is still
-// input, so every one is checked here before it is iterated or applied.
+// it waits for more input that a buffer-backed iterator can never get. And
+// sqlite3changeset_apply() dereferences a null pointer on a change that lacks
+// a value it needs (found by tests/fuzz/changeset_fuzzer). The WAL's CRC keeps
+// torn bytes away, but a changeset from the log is still input, so every one
+// is checked here before it is iterated or applied.
 #pragma once
 
 #include <string_view>

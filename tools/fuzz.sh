@@ -47,12 +47,12 @@ trap 'rm -rf "$work"' EXIT
 failed=()
 for target in "${targets[@]}"; do
   mkdir -p "$work/$target"
-  log="$work/$target.log"
+  log="$artifacts/$target.log"  # kept: the final lines give executions and coverage
   # -timeout: one input running 10 s is a hang; leaks are detected by default.
   if "$build_dir/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
       "$work/$target" "tests/fuzz/corpus/$target" >"$log" 2>&1; then
-    echo "$target: $(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 | tr -s ' \t' ' ')"
+    echo "$target: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | tr -s ' \t' ' ')"
   else
     echo "$target: FAILED; the end of its log:" >&2
     tail -n 60 "$log" >&2
