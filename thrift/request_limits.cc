@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "thrift/wire_enum.h"
+
 namespace twopc::rpc {
 namespace {
 
@@ -12,8 +14,10 @@ Refusal TooMany(const std::string& what, size_t got, size_t limit) {
 }
 
 size_t ValueBytes(const Value& value) {
-  if (value.kind == ValueKind::TEXT) return value.text_value.size();
-  if (value.kind == ValueKind::BLOB) return value.blob_value.size();
+  // Any number may arrive in `kind`: read it raw (see wire_enum.h).
+  const int32_t kind = WireEnumValue(value.kind);
+  if (kind == ValueKind::TEXT) return value.text_value.size();
+  if (kind == ValueKind::BLOB) return value.blob_value.size();
   return 0;
 }
 

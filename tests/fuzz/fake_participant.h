@@ -27,8 +27,19 @@ class FakeParticipant : public rpc::ParticipantIf {
       }
     }
     result.__set_changes(std::vector<int64_t>(request.statements.size(), 1));
+    std::vector<rpc::CommitAck> acks;
+    commit_many(acks, request.commit_first);
+    result.__set_commit_acks(std::move(acks));
   }
   void commit(int64_t) override {}
+  void commit_many(std::vector<rpc::CommitAck>& acks, const std::vector<int64_t>& txids) override {
+    for (int64_t txid : txids) {
+      rpc::CommitAck ack;
+      ack.txid = txid;
+      ack.ok = true;
+      acks.push_back(ack);
+    }
+  }
   void abort(int64_t) override {}
   void list_prepared(std::vector<int64_t>&) override {}
   void list_in_doubt(std::vector<rpc::PreparedTransaction>&) override {}

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace twopc::rpc {
 namespace {
 
@@ -80,6 +82,19 @@ TEST(StatementLimitsTest, EachLimitIsRefusedWithLimitExceededAndSaysWhich) {
   auto many_params = CheckStatements({many}, limits, "b");
   ASSERT_TRUE(many_params);
   EXPECT_EQ(many_params->message, "too many parameters in b, statement 1: 3 > 2");
+}
+
+// Found by the coordinator RPC fuzzer: any number may arrive in Value.kind,
+// and loading it as the enum is undefined behaviour (the UBSan build fails).
+TEST(StatementLimitsTest, AValueOfAnUnknownKindIsNotReadAsTheEnum) {
+  Value odd;
+  const int32_t unknown_kind = 63;
+  std::memcpy(&odd.kind, &unknown_kind, sizeof unknown_kind);
+  odd.__set_text_value(std::string(10, 'x'));
+  StatementLimits limits;
+  limits.max_value_bytes = 1;
+  EXPECT_FALSE(CheckStatement("SELECT ?", {odd}, limits, "the query").has_value())
+      << "a value of no known kind carries no TEXT or BLOB bytes to count";
 }
 
 TEST(StatementLimitsTest, AQueryIsCheckedAsOneStatement) {
