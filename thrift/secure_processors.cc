@@ -1,7 +1,5 @@
 #include "thrift/secure_processors.h"
 
-#include <thrift/TApplicationException.h>
-
 #include "thrift/token_check.h"
 
 namespace twopc::rpc {
@@ -11,8 +9,6 @@ const char kUnauthenticatedMessage[] =
 
 namespace {
 
-using apache::thrift::TApplicationException;
-
 [[noreturn]] void RefuseTyped() {
   TxError error;
   error.code = ErrorCode::UNAUTHENTICATED;
@@ -20,19 +16,17 @@ using apache::thrift::TApplicationException;
   throw error;
 }
 
-[[noreturn]] void RefuseUntyped() { throw TApplicationException(kUnauthenticatedMessage); }
-
 // Stands in for the real handler when the token is wrong or missing.
 class RejectingCoordinator : public CoordinatorIf {
  public:
   void execute(ExecuteResult&, const ExecuteRequest&) override { RefuseTyped(); }
-  Outcome::type status(int64_t) override { RefuseUntyped(); }
-  Decision::type resolve(int64_t, const std::string&) override { RefuseUntyped(); }
-  void in_doubt(std::vector<InDoubtTransaction>&) override { RefuseUntyped(); }
+  Outcome::type status(int64_t) override { RefuseTyped(); }
+  Decision::type resolve(int64_t, const std::string&) override { RefuseTyped(); }
+  void in_doubt(std::vector<InDoubtTransaction>&) override { RefuseTyped(); }
   void report_heuristic_mismatch(int64_t, const std::string&, Decision::type) override {
-    RefuseUntyped();
+    RefuseTyped();
   }
-  void health(Health&) override { RefuseUntyped(); }
+  void health(Health&) override { RefuseTyped(); }
 };
 
 class RejectingParticipant : public ParticipantIf {
@@ -41,12 +35,12 @@ class RejectingParticipant : public ParticipantIf {
   void commit(int64_t) override { RefuseTyped(); }
   void abort(int64_t) override { RefuseTyped(); }
   void commit_many(std::vector<CommitAck>&, const std::vector<int64_t>&) override { RefuseTyped(); }
-  void list_prepared(std::vector<int64_t>&) override { RefuseUntyped(); }
-  void list_in_doubt(std::vector<PreparedTransaction>&) override { RefuseUntyped(); }
+  void list_prepared(std::vector<int64_t>&) override { RefuseTyped(); }
+  void list_in_doubt(std::vector<PreparedTransaction>&) override { RefuseTyped(); }
   void query(QueryResult&, const std::string&, const std::vector<Value>&) override {
     RefuseTyped();
   }
-  void health(Health&) override { RefuseUntyped(); }
+  void health(Health&) override { RefuseTyped(); }
 };
 
 template <typename ProcessorT, typename RejectingT, typename HandlerT>

@@ -12,9 +12,8 @@
 
 namespace twopc::rpc {
 
-// What an unauthenticated caller is told. Methods that declare TxError throw
-// TxError{UNAUTHENTICATED, kUnauthenticatedMessage}; the others (their
-// signatures have no TxError) a TApplicationException with this message.
+// What an unauthenticated caller is told: every method throws
+// TxError{UNAUTHENTICATED, kUnauthenticatedMessage}.
 extern const char kUnauthenticatedMessage[];
 
 std::shared_ptr<apache::thrift::TProcessor> ServedCoordinatorProcessor(

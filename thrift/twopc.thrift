@@ -117,13 +117,13 @@ struct InDoubtTransaction {
 
 service Coordinator {
   ExecuteResult execute(1: ExecuteRequest request) throws (1: TxError error),
-  Outcome status(1: i64 txid),
-  Decision resolve(1: i64 txid, 2: string participant),
+  Outcome status(1: i64 txid) throws (1: TxError error),
+  Decision resolve(1: i64 txid, 2: string participant) throws (1: TxError error),
   // Everything unresolved right now, across the coordinator and its participants.
-  list<InDoubtTransaction> in_doubt(),
+  list<InDoubtTransaction> in_doubt() throws (1: TxError error),
   // A participant reports an operator's heuristic decision that disagrees with the coordinator's.
-  void report_heuristic_mismatch(1: i64 txid, 2: string participant, 3: Decision heuristic),
-  Health health(),
+  void report_heuristic_mismatch(1: i64 txid, 2: string participant, 3: Decision heuristic) throws (1: TxError error),
+  Health health() throws (1: TxError error),
 }
 
 // ---------------------------------------------------------------- participant
@@ -185,8 +185,8 @@ service Participant {
   // Commit many prepared transactions at once (one log sync, one apply batch):
   // one ack per txid, in order. The coordinator batches its deliveries this way.
   list<CommitAck> commit_many(1: list<i64> txids) throws (1: TxError error),
-  list<i64> list_prepared(),
-  list<PreparedTransaction> list_in_doubt(),
+  list<i64> list_prepared() throws (1: TxError error),
+  list<PreparedTransaction> list_in_doubt() throws (1: TxError error),
   QueryResult query(1: string sql, 2: list<Value> params) throws (1: TxError error),
-  Health health(),
+  Health health() throws (1: TxError error),
 }

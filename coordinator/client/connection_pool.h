@@ -6,7 +6,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,12 +70,6 @@ class ConnectionPool {
         Release(std::move(connection));  // a refusal leaves the connection usable
         throw ClientError(FromWire(e.code), e.message, e.message);
       } catch (const apache::thrift::TApplicationException& e) {
-        // Methods without TxError in their signature carry a wrong or missing
-        // token's refusal this way; the connection stays usable.
-        if (std::string_view(e.what()).substr(0, 15) == "unauthenticated") {
-          Release(std::move(connection));
-          throw ClientError(ErrorCode::kUnauthenticated, e.what(), e.what());
-        }
         connection.reset();
         if (e.getType() == apache::thrift::TApplicationException::PROTOCOL_ERROR) {
           // The server refused the request before running it (e.g. too large).

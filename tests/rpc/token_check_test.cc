@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include <thrift/TApplicationException.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TMultiplexedProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
@@ -18,7 +17,6 @@
 namespace twopc::rpc {
 namespace {
 
-using apache::thrift::TApplicationException;
 using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TMultiplexedProtocol;
 using apache::thrift::protocol::TProtocol;
@@ -109,12 +107,13 @@ TEST_F(TokenCheckTest, AWrongTokenIsRefusedAsUnauthenticatedAndNeverReachesTheHa
     EXPECT_EQ(e.code, ErrorCode::UNAUTHENTICATED);
     EXPECT_EQ(e.message, kUnauthenticatedMessage);
   }
-  // health has no TxError in its signature: the refusal comes as an application error.
+  // Every method is refused the same typed way, reads too.
   try {
     CallHealth();
     FAIL() << "health was not refused";
-  } catch (const TApplicationException& e) {
-    EXPECT_EQ(std::string(e.what()), kUnauthenticatedMessage);
+  } catch (const TxError& e) {
+    EXPECT_EQ(e.code, ErrorCode::UNAUTHENTICATED);
+    EXPECT_EQ(e.message, kUnauthenticatedMessage);
   }
   EXPECT_EQ(handler_->calls, 0);
 }
@@ -123,14 +122,14 @@ TEST_F(TokenCheckTest, ACallWithoutATokenIsRefused) {
   Serve(kToken);
   Connect("");
   EXPECT_THROW(CallExecute(), TxError);
-  EXPECT_THROW(CallHealth(), TApplicationException);
+  EXPECT_THROW(CallHealth(), TxError);
   EXPECT_EQ(handler_->calls, 0);
 }
 
 TEST_F(TokenCheckTest, APrefixOfTheTokenIsNotTheToken) {
   Serve(kToken);
   Connect("right");  // "right:token-...:health" split at the last ':' must not match "right"
-  EXPECT_THROW(CallHealth(), TApplicationException);
+  EXPECT_THROW(CallHealth(), TxError);
   EXPECT_EQ(handler_->calls, 0);
 }
 
