@@ -9,8 +9,11 @@ void CoordinatorService::health(rpc::Health& health) {
   for (const std::string& name : coordinator_->participant_names()) {
     names += (names.empty() ? "" : ",") + name;
   }
-  health.__set_details({{"participants", names},
-                        {"undelivered_commits", std::to_string(coordinator_->undelivered())}});
+  std::map<std::string, std::string> details = {
+      {"participants", names},
+      {"undelivered_commits", std::to_string(coordinator_->undelivered())}};
+  if (!admin_.empty()) details["admin"] = admin_;
+  health.__set_details(std::move(details));
 }
 
 }  // namespace twopc::coordinator

@@ -14,8 +14,10 @@ namespace twopc::coordinator {
 
 class CoordinatorService : public rpc::CoordinatorIf {
  public:
-  CoordinatorService(Coordinator* coordinator, std::string listen)
-      : coordinator_(coordinator), listen_(std::move(listen)) {}
+  // `admin`: HOST:PORT of the admin endpoint (--admin-listen), or empty; told
+  // in health so that `txctl --coordinator ... top` can find it.
+  CoordinatorService(Coordinator* coordinator, std::string listen, std::string admin = "")
+      : coordinator_(coordinator), listen_(std::move(listen)), admin_(std::move(admin)) {}
 
   void execute(rpc::ExecuteResult& result, const rpc::ExecuteRequest& request) override {
     result = coordinator_->Execute(request);
@@ -42,6 +44,7 @@ class CoordinatorService : public rpc::CoordinatorIf {
  private:
   Coordinator* coordinator_;
   const std::string listen_;
+  const std::string admin_;
 };
 
 }  // namespace twopc::coordinator

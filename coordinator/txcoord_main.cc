@@ -159,8 +159,8 @@ int main(int argc, char** argv) {
                                               std::move(recovered));
   coordinator.Start();
 
-  auto service =
-      std::make_shared<twopc::coordinator::CoordinatorService>(&coordinator, listen.ToString());
+  auto service = std::make_shared<twopc::coordinator::CoordinatorService>(
+      &coordinator, listen.ToString(), FLAGS_admin_listen);
   twopc::rpc::ServerLimits server_limits;
   server_limits.max_frame_bytes = FLAGS_max_frame_bytes;
   server_limits.max_connections = FLAGS_max_connections;

@@ -282,15 +282,17 @@ bool BuildInDoubt(const RawArgs& raw, Command* command, std::string* error) {
 bool BuildTop(const RawArgs& raw, Command* command, std::string* error) {
   command->kind = CommandKind::kTop;
   if (!RefuseExecOptions("top", raw, error)) return false;
-  if (raw.coordinator || raw.participant) {
+  if (raw.participant || (raw.coordinator && raw.admin)) {
     *error =
-        "top reads the admin endpoint: give --admin HOST:PORT (the --admin-listen of "
-        "txcoord or txpart)";
+        "top reads the admin endpoint: give --coordinator HOST:PORT (a txcoord started with "
+        "--admin-listen) or --admin HOST:PORT (the --admin-listen of txcoord or txpart)";
     return false;
   }
   if (raw.positionals.size() > 1) return Refuse("top", "'" + raw.positionals[1] + "'", error);
-  if (!raw.admin) {
-    *error = "top needs --admin HOST:PORT (the --admin-listen of txcoord or txpart)";
+  if (!raw.admin && !raw.coordinator) {
+    *error =
+        "top needs --coordinator HOST:PORT or --admin HOST:PORT (the --admin-listen of txcoord "
+        "or txpart)";
     return false;
   }
   if (raw.once && raw.iterations) return Refuse("top", "both --once and --iterations", error);
@@ -302,6 +304,12 @@ bool BuildTop(const RawArgs& raw, Command* command, std::string* error) {
       return false;
     }
     command->iterations = static_cast<int>(value);
+  }
+  if (raw.coordinator) {
+    // The coordinator tells its admin endpoint in health (see RunTop).
+    command->target = Target::kCoordinator;
+    command->top_via_coordinator = true;
+    return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
   }
   return ParseAddress("--admin", *raw.admin, &command->address, error);
 }
@@ -377,8 +385,10 @@ Usage:
   txctl --coordinator HOST:PORT in-doubt [--json]
       Lists what is unresolved right now, across the coordinator and its
       participants: TXID STATE AGE participants=... detail.
+  txctl --coordinator HOST:PORT top [--once | --iterations N]
   txctl --admin HOST:PORT top [--once | --iterations N]
-      Live view of a txcoord or txpart started with --admin-listen HOST:PORT:
+      Live view of a txcoord (found through its RPC address) or of a txcoord
+      or txpart given by its --admin-listen HOST:PORT:
       totals, throughput and latency over the last 10 s, participants'
       health, in-doubt transactions, heuristic mismatches. Refreshes every
       second until Ctrl-C; --once / --iterations N print that many screens.

@@ -40,6 +40,9 @@ struct Command {
   std::string token_file;
   // top: screens to show (0: until interrupted); `address` is the admin endpoint.
   int iterations = 0;
+  // top: `address` is the coordinator's RPC address; its admin endpoint is
+  // asked for first.
+  bool top_via_coordinator = false;
 };
 
 // Parses the arguments after the program name. On failure returns false and

@@ -153,6 +153,14 @@ TEST_F(AdminTest, TxctlTopShowsParticipantsInDoubtAndRecentTransactions) {
   EXPECT_NE(twice.out.find("commits 1"), std::string::npos) << twice.out;
 }
 
+TEST_F(AdminTest, TopFindsTheAdminEndpointThroughTheCoordinatorsRpcAddress) {
+  const RunResult top =
+      cluster_->Txctl({"--coordinator", cluster_->coordinator_address(), "top", "--once"});
+  EXPECT_EQ(top.exit_code, 0) << top.err;
+  EXPECT_NE(top.out.find("twopc coordinator " + cluster_->coordinator_address()), std::string::npos)
+      << top.out;
+}
+
 TEST_F(AdminTest, TopExitsThreeWhenTheAdminEndpointDoesNotAnswer) {
   const std::string dead = "127.0.0.1:" + std::to_string(FreePorts(1)[0]);
   const RunResult run = cluster_->Txctl({"--admin", dead, "top", "--once"});

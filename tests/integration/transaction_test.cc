@@ -93,6 +93,15 @@ TEST_F(TransactionTest, TwoBranchCommitIsVisibleOnBothDatabases) {
   EXPECT_TRUE(NothingPrepared(1));
 }
 
+TEST_F(TransactionTest, TopThroughACoordinatorWithoutAdminEndpointSaysHowToGetOne) {
+  const RunResult top =
+      cluster_->Txctl({"--coordinator", cluster_->coordinator_address(), "top", "--once"});
+  EXPECT_EQ(top.exit_code, 3);
+  EXPECT_NE(top.err.find("has no admin endpoint (start txcoord with --admin-listen"),
+            std::string::npos)
+      << top.err;
+}
+
 TEST_F(TransactionTest, ConstraintViolationAbortsWholeTransactionAndChangesNothing) {
   const RunResult run = cluster_->Exec({{"p0", Credit(1, 5000)}, {"p1", Debit(2, 5000)}});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;

@@ -22,6 +22,18 @@ TEST(TxctlTopArgsTest, TopReadsTheAdminEndpointUntilInterruptedByDefault) {
   ASSERT_TRUE(Parses({"top", "--admin", "127.0.0.1:9700", "--iterations", "5"}, &command, &error))
       << error;
   EXPECT_EQ(command.iterations, 5);
+  EXPECT_FALSE(command.top_via_coordinator);
+}
+
+TEST(TxctlTopArgsTest, TopFindsTheAdminEndpointThroughTheCoordinator) {
+  Command command;
+  std::string error;
+  ASSERT_TRUE(Parses({"--coordinator", "127.0.0.1:7700", "top", "--once"}, &command, &error))
+      << error;
+  EXPECT_EQ(command.kind, CommandKind::kTop);
+  EXPECT_TRUE(command.top_via_coordinator);
+  EXPECT_EQ(command.address.ToString(), "127.0.0.1:7700");
+  EXPECT_EQ(command.iterations, 1);
 }
 
 TEST(TxctlTopArgsTest, BadTopUsageIsExplained) {
@@ -32,7 +44,10 @@ TEST(TxctlTopArgsTest, BadTopUsageIsExplained) {
     return error;
   };
   EXPECT_NE(error_of({"top"}).find("--admin HOST:PORT"), std::string::npos);
-  EXPECT_NE(error_of({"--coordinator", "127.0.0.1:7700", "top"}).find("--admin"),
+  EXPECT_NE(error_of({"--coordinator", "127.0.0.1:7700", "--admin", "127.0.0.1:9700", "top"})
+                .find("--admin"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--participant", "127.0.0.1:7701", "top"}).find("--coordinator"),
             std::string::npos);
   EXPECT_NE(error_of({"--admin", "127.0.0.1:9700", "top", "--iterations", "0"}).find("positive"),
             std::string::npos);
