@@ -87,13 +87,14 @@ TEST(StatementLimitsTest, EachLimitIsRefusedWithLimitExceededAndSaysWhich) {
 // Found by the coordinator RPC fuzzer: any number may arrive in Value.kind,
 // and loading it as the enum is undefined behaviour (the UBSan build fails).
 TEST(StatementLimitsTest, AValueOfAnUnknownKindIsNotReadAsTheEnum) {
-  Value odd;
+  std::vector<Value> params(1);
+  params[0].__set_text_value(std::string(10, 'x'));
+  // Written in place: even copying a Value loads its kind as the enum.
   const int32_t unknown_kind = 63;
-  std::memcpy(&odd.kind, &unknown_kind, sizeof unknown_kind);
-  odd.__set_text_value(std::string(10, 'x'));
+  std::memcpy(&params[0].kind, &unknown_kind, sizeof unknown_kind);
   StatementLimits limits;
   limits.max_value_bytes = 1;
-  EXPECT_FALSE(CheckStatement("SELECT ?", {odd}, limits, "the query").has_value())
+  EXPECT_FALSE(CheckStatement("SELECT ?", params, limits, "the query").has_value())
       << "a value of no known kind carries no TEXT or BLOB bytes to count";
 }
 
