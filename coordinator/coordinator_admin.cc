@@ -70,19 +70,8 @@ CoordinatorAdmin::CoordinatorAdmin(Coordinator* coordinator, const WalDecisionLo
 CoordinatorAdmin::~CoordinatorAdmin() { Stop(); }
 
 Status CoordinatorAdmin::Start(const rpc::HostPort& address) {
-  admin::Routes routes;
-  routes["/"] = [] {
-    return admin::HttpResponse{200, "text/html; charset=utf-8", admin::StatusPageHtml()};
-  };
-  routes["/metrics"] = [this] {
-    return admin::HttpResponse{200, admin::kPrometheusContentType, MetricsText()};
-  };
-  routes["/status.json"] = [this] {
-    return admin::HttpResponse{200, "application/json", admin::ToJson(View())};
-  };
-  routes["/status.txt"] = [this] {
-    return admin::HttpResponse{200, "text/plain; charset=utf-8", admin::ToText(View())};
-  };
+  admin::Routes routes =
+      admin::StatusRoutes([this] { return MetricsText(); }, [this] { return View(); });
   server_ = std::make_unique<admin::AdminServer>(address, std::move(routes));
   TWOPC_RETURN_IF_ERROR(server_->Start());
   sampler_.Start();

@@ -174,3 +174,18 @@ setInterval(refresh, 1000);
 }
 
 }  // namespace twopc::admin
+
+namespace twopc::admin {
+
+Routes StatusRoutes(std::function<std::string()> metrics, std::function<StatusView()> view) {
+  Routes routes;
+  routes["/"] = [] { return HttpResponse{200, "text/html; charset=utf-8", StatusPageHtml()}; };
+  routes["/metrics"] = [metrics] { return HttpResponse{200, kPrometheusContentType, metrics()}; };
+  routes["/status.json"] = [view] { return HttpResponse{200, "application/json", ToJson(view())}; };
+  routes["/status.txt"] = [view] {
+    return HttpResponse{200, "text/plain; charset=utf-8", ToText(view())};
+  };
+  return routes;
+}
+
+}  // namespace twopc::admin
