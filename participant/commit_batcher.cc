@@ -4,13 +4,6 @@
 
 namespace twopc::participant {
 
-Status CommitBatcher::Apply(int64_t txid, const std::string* changeset) {
-  std::vector<Request> requests(1);
-  requests[0].item = SqliteStore::Committed{txid, changeset};
-  ApplyAll(requests);
-  return requests[0].status;
-}
-
 std::vector<Status> CommitBatcher::ApplyMany(const std::vector<SqliteStore::Committed>& items,
                                              bool sync, uint64_t* durable_at) {
   std::vector<Request> requests(items.size());

@@ -27,12 +27,11 @@ class CommitBatcher {
   CommitBatcher(SqliteStore* store, AfterBatch after_batch)
       : store_(store), after_batch_(std::move(after_batch)) {}
 
-  // Returns once txid's changes are in the database and made durable.
-  Status Apply(int64_t txid, const std::string* changeset);
-  // The same for many at once (they join one batch unless a batch is running);
-  // one status per item, in order. With sync=false the outcome is logged but
-  // not necessarily durable yet: the caller must sync the log through
-  // *durable_at before anyone relies on it.
+  // Returns once every item's changes are in the database and made durable
+  // (they join one batch unless a batch is running); one status per item, in
+  // order. With sync=false the outcome is logged but not necessarily durable
+  // yet: the caller must sync the log through *durable_at before anyone
+  // relies on it.
   std::vector<Status> ApplyMany(const std::vector<SqliteStore::Committed>& items, bool sync = true,
                                 uint64_t* durable_at = nullptr);
 

@@ -55,7 +55,7 @@ TEST_F(CommitBatcherTest, ApplyIsDurableAndReported) {
                           return uint64_t{1};
                         });
   const std::string changeset = ChangesetOf(1, 30);
-  ASSERT_TRUE(batcher.Apply(7, &changeset).ok());
+  ASSERT_TRUE(batcher.ApplyMany({{7, &changeset}}).front().ok());
   EXPECT_EQ(test::Balance(store_.get(), 1), 70);
   EXPECT_EQ(reported_, std::vector<int64_t>{7});
   EXPECT_EQ(batcher.batches(), 1u);
@@ -72,8 +72,9 @@ TEST_F(CommitBatcherTest, ConcurrentAppliesAllLandAndEachIsReportedOnce) {
   std::vector<Status> results(changesets.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < changesets.size(); ++i) {
-    threads.emplace_back(
-        [&, i] { results[i] = batcher.Apply(static_cast<int64_t>(i + 1), &changesets[i]); });
+    threads.emplace_back([&, i] {
+      results[i] = batcher.ApplyMany({{static_cast<int64_t>(i + 1), &changesets[i]}}).front();
+    });
   }
   for (std::thread& thread : threads) thread.join();
   for (const Status& status : results) EXPECT_TRUE(status.ok()) << status.ToString();
@@ -95,8 +96,8 @@ TEST_F(CommitBatcherTest, BadChangesetFailsAloneAndIsNotReported) {
   const std::string bad = "not a changeset";
   Status good_status;
   Status bad_status;
-  std::thread other([&] { bad_status = batcher.Apply(2, &bad); });
-  good_status = batcher.Apply(1, &good);
+  std::thread other([&] { bad_status = batcher.ApplyMany({{2, &bad}}).front(); });
+  good_status = batcher.ApplyMany({{1, &good}}).front();
   other.join();
   EXPECT_TRUE(good_status.ok()) << good_status.ToString();
   EXPECT_FALSE(bad_status.ok());
