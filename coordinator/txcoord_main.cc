@@ -168,7 +168,6 @@ int main(int argc, char** argv) {
   twopc::rpc::RpcServer server(twopc::rpc::ServedCoordinatorProcessor(service, security), listen,
                                server_limits, security);
   twopc::rpc::LogSecurity(security);
-  twopc::rpc::RouteThriftOutputToLog();
   std::atomic<int64_t> open_connections{0};
   server.CountConnections(&open_connections);
   twopc::coordinator::CoordinatorAdmin admin(&coordinator, log.get(), &open_connections,

@@ -150,7 +150,6 @@ int main(int argc, char** argv) {
   twopc::rpc::RpcServer server(twopc::rpc::ServedParticipantProcessor(service, security), listen,
                                server_limits, security);
   twopc::rpc::LogSecurity(security);
-  twopc::rpc::RouteThriftOutputToLog();
   std::atomic<int64_t> open_connections{0};
   server.CountConnections(&open_connections);
   twopc::participant::ParticipantAdmin admin(agent.get(), &open_connections);

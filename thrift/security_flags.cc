@@ -2,9 +2,6 @@
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
-#include <thrift/TOutput.h>
-
-#include <cstring>
 
 #include "thrift/tls_factories.h"
 #include "thrift/token_file.h"
@@ -42,16 +39,6 @@ bool SecurityFromFlags(SecurityOptions* out, std::string* error) {
   if (!CheckTlsOptions(security, /*serves=*/true, error)) return false;
   *out = security;
   return true;
-}
-
-void RouteThriftOutputToLog() {
-  apache::thrift::GlobalOutput.setOutputFunction([](const char* message) {
-    if (std::strncmp(message, "SSL_shutdown: ", 14) == 0) {
-      VLOG(1) << "thrift: " << message;
-    } else {
-      LOG(WARNING) << "thrift: " << message;
-    }
-  });
 }
 
 void LogSecurity(const SecurityOptions& security) {

@@ -19,9 +19,4 @@ bool SecurityFromFlags(SecurityOptions* out, std::string* error);
 // runs plain TCP or without a token (or the token file is weak). Never the token.
 void LogSecurity(const SecurityOptions& security);
 
-// Sends what Thrift itself prints (refused TLS handshakes, dropped
-// connections) to the log as warnings, except the SSL_shutdown failures of a
-// peer that closed first, which every TLS client causes (verbose log only).
-void RouteThriftOutputToLog();
-
 }  // namespace twopc::rpc

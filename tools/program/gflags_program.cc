@@ -1,6 +1,7 @@
 #include "tools/program/gflags_program.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <vector>
 
@@ -62,8 +63,16 @@ bool ExpandConfig(const std::vector<std::string>& args, std::vector<SourcedArg>*
   return true;
 }
 
-// Thrift's own messages (e.g. a connection that failed) go to the log.
-void ThriftToLog(const char* message) { LOG(WARNING) << "thrift: " << message; }
+// Thrift's own messages (refused TLS handshakes, dropped connections) go to
+// the log as warnings, except the SSL_shutdown failures of a peer that closed
+// first, which every TLS client causes (verbose log only).
+void ThriftToLog(const char* message) {
+  if (std::strncmp(message, "SSL_shutdown: ", 14) == 0) {
+    VLOG(1) << "thrift: " << message;
+  } else {
+    LOG(WARNING) << "thrift: " << message;
+  }
+}
 
 std::string DefaultText(const gflags::CommandLineFlagInfo& flag) {
   return flag.type == "string" ? "\"" + flag.default_value + "\"" : flag.default_value;
