@@ -85,6 +85,26 @@ std::string AuthorizeAction(SqlMode mode, int action, const char* arg1, const ch
   }
 }
 
+ConnectionAuthorizer::ConnectionAuthorizer(sqlite3* db) : db_(db) {
+  sqlite3_set_authorizer(db_, &ConnectionAuthorizer::Callback, this);
+}
+
+ConnectionAuthorizer::~ConnectionAuthorizer() { sqlite3_set_authorizer(db_, nullptr, nullptr); }
+
+int ConnectionAuthorizer::Callback(void* user, int action, const char* arg1, const char* arg2,
+                                   const char* db, const char* trigger) {
+  auto* self = static_cast<ConnectionAuthorizer*>(user);
+  if (self->state_ == nullptr) return SQLITE_OK;  // the agent's own SQL
+  return twopc::participant::Callback(self->state_, action, arg1, arg2, db, trigger);
+}
+
+ConnectionAuthorizer::Active::Active(ConnectionAuthorizer* authorizer, AuthorizerState* state)
+    : authorizer_(authorizer) {
+  authorizer_->state_ = state;
+}
+
+ConnectionAuthorizer::Active::~Active() { authorizer_->state_ = nullptr; }
+
 ScopedAuthorizer::ScopedAuthorizer(sqlite3* db, AuthorizerState* state) : db_(db) {
   sqlite3_set_authorizer(db_, Callback, state);
 }

@@ -24,6 +24,37 @@ struct AuthorizerState {
 // `action` is a SQLite authorizer action code; the names are its arguments.
 std::string AuthorizeAction(SqlMode mode, int action, const char* arg1, const char* arg2);
 
+// The policy installed for the life of a connection, enforced only while a
+// client run is active (internal SQL runs unchecked in between). Installing
+// or removing an authorizer expires every prepared statement of the
+// connection, so switching per run would recompile every cached statement.
+class ConnectionAuthorizer {
+ public:
+  explicit ConnectionAuthorizer(sqlite3* db);
+  ~ConnectionAuthorizer();
+  ConnectionAuthorizer(const ConnectionAuthorizer&) = delete;
+  ConnectionAuthorizer& operator=(const ConnectionAuthorizer&) = delete;
+
+  // Enforces the policy, collecting into `state`, while it lives.
+  class Active {
+   public:
+    Active(ConnectionAuthorizer* authorizer, AuthorizerState* state);
+    ~Active();
+    Active(const Active&) = delete;
+    Active& operator=(const Active&) = delete;
+
+   private:
+    ConnectionAuthorizer* authorizer_;
+  };
+
+ private:
+  static int Callback(void* user, int action, const char* arg1, const char* arg2, const char* db,
+                      const char* trigger);
+
+  sqlite3* db_;
+  AuthorizerState* state_ = nullptr;
+};
+
 // Installs the policy on db for as long as the returned guard lives.
 class ScopedAuthorizer {
  public:

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <set>
+
 #include <glog/logging.h>
 
 #include "participant/changeset_format.h"
@@ -128,10 +130,25 @@ Status OpenConnection(const std::string& path, int flags, int busy_timeout_ms, s
 
 }  // namespace
 
+// Client SQL texts kept compiled; a branch is usually one of a few shapes.
+constexpr size_t kClientStatements = 128;
+constexpr size_t kInternalStatements = 32;
+
 SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader)
-    : path_(std::move(path)), writer_(writer), reader_(reader) {}
+    : path_(std::move(path)),
+      writer_(writer),
+      writer_authorizer_(std::make_unique<ConnectionAuthorizer>(writer)),
+      internal_statements_(std::make_unique<StatementCache>(writer, kInternalStatements)),
+      client_statements_(std::make_unique<StatementCache>(writer, kClientStatements)),
+      applier_(std::make_unique<ChangesetApplier>(writer)),
+      reader_(reader) {}
 
 SqliteStore::~SqliteStore() {
+  // A connection with unfinalized statements does not close.
+  applier_.reset();
+  client_statements_.reset();
+  internal_statements_.reset();
+  writer_authorizer_.reset();
   sqlite3_close(reader_);
   sqlite3_close(writer_);
 }
@@ -146,10 +163,12 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   TWOPC_RETURN_IF_ERROR(OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                        options.busy_timeout_ms, &writer));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options.path, writer, nullptr));
-  // WAL journal: readers never block the writer. synchronous=FULL: a
-  // one-phase commit is on disk when it returns (ApplyCommitted relaxes it).
+  // WAL journal: readers never block the writer. synchronous=NORMAL: a
+  // commit does not wait for the disk; what must be durable at once is synced
+  // explicitly (SyncDatabaseLog), the rest is covered by the agent's own log.
+  // Set once: changing it later would expire every cached statement.
   Status status = store->Exec(writer, "PRAGMA journal_mode=WAL");
-  if (status.ok()) status = store->Exec(writer, "PRAGMA synchronous=FULL");
+  if (status.ok()) status = store->Exec(writer, "PRAGMA synchronous=NORMAL");
   if (status.ok()) {
     status = store->Exec(writer,
                          "CREATE TABLE IF NOT EXISTS _twopc_applied("
@@ -161,6 +180,15 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   TWOPC_RETURN_IF_ERROR(
       OpenConnection(options.path, SQLITE_OPEN_READONLY, options.busy_timeout_ms, &store->reader_));
   *out = std::move(store);
+  return Status::Ok();
+}
+
+Status SqliteStore::ExecCached(const char* sql) {
+  sqlite3_stmt* stmt = internal_statements_->Get(sql);
+  if (stmt == nullptr) return Status::IoError(ErrorOf(writer_));
+  StatementLease lease(stmt);
+  Status status = StepAll(writer_, stmt, [] {});
+  if (!status.ok()) return Status::IoError(status.message());
   return Status::Ok();
 }
 
@@ -227,8 +255,8 @@ StatusOr<std::string> SqliteStore::WhyNotCapturable(const std::string& table) {
 Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run) {
   AuthorizerState auth;
   {
-    ScopedAuthorizer authorizer(writer_, &auth);
-    TWOPC_RETURN_IF_ERROR(RunAuthorized(statements, auth, run));
+    ConnectionAuthorizer::Active authorizer(writer_authorizer_.get(), &auth);
+    TWOPC_RETURN_IF_ERROR(RunAuthorized(statements, &auth, run));
   }
   // Checked after the authorizer is gone: reading the schema is not client SQL.
   for (const std::string& table : auth.tables_written) {
@@ -240,34 +268,68 @@ Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, B
 }
 
 Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
-                                  const AuthorizerState& auth, BranchRun* run) {
+                                  AuthorizerState* auth, BranchRun* run) {
   for (size_t i = 0; i < statements.size(); ++i) {
     const SqlStatement& statement = statements[i];
-    const std::string where = "statement " + std::to_string(i + 1) + ": ";
-    const char* tail = statement.sql.c_str();
-    const char* end = tail + statement.sql.size();
     int64_t changed = 0;
-    int compiled = 0;
-    while (tail < end) {
-      StmtPtr stmt;
-      Status status = Compile(writer_, &tail, end, auth, &stmt);
-      if (!status.ok()) return Status::Aborted(where + status.message());
-      if (!stmt) break;  // trailing whitespace or comment
-      if (++compiled > 1 && !statement.params.empty()) {
-        return Status::Aborted(where + "parameters need a single SQL statement");
-      }
-      status = BindAll(stmt.get(), statement.params);
-      if (status.ok()) status = StepAll(writer_, stmt.get(), [] {});
-      if (!status.ok())
-        return Status(status.IsBusy() ? status : Status::Aborted(where + status.message()));
-      if (!sqlite3_stmt_readonly(stmt.get())) changed += sqlite3_changes(writer_);
+    Status status = RunClientSql(statement, auth, &changed);
+    if (!status.ok()) {
+      if (status.IsBusy()) return status;
+      return Status::Aborted("statement " + std::to_string(i + 1) + ": " + status.message());
     }
-    if (compiled == 0) return Status::Aborted(where + "empty SQL");
     if (statement.expect_changes && *statement.expect_changes != changed) {
-      return Status::Aborted(where + "changed " + std::to_string(changed) + " row(s), expected " +
+      return Status::Aborted("statement " + std::to_string(i + 1) + ": changed " +
+                             std::to_string(changed) + " row(s), expected " +
                              std::to_string(*statement.expect_changes));
     }
     run->changes.push_back(changed);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
+                                 int64_t* changed) {
+  auto run = [&](sqlite3_stmt* stmt) {
+    Status status = BindAll(stmt, statement.params);
+    if (status.ok()) status = StepAll(writer_, stmt, [] {});
+    if (status.ok() && !sqlite3_stmt_readonly(stmt)) *changed += sqlite3_changes(writer_);
+    return status;
+  };
+  if (const StatementCache::Entry* cached = client_statements_->Find(statement.sql)) {
+    auth->tables_written.insert(cached->tables_written.begin(), cached->tables_written.end());
+    StatementLease lease(cached->stmt);
+    return run(cached->stmt);
+  }
+  const char* tail = statement.sql.c_str();
+  const char* end = tail + statement.sql.size();
+  StmtPtr first;
+  std::set<std::string> first_tables;  // what the authorizer saw the first statement write
+  int compiled = 0;
+  while (tail < end) {
+    std::set<std::string> earlier;
+    earlier.swap(auth->tables_written);
+    StmtPtr stmt;
+    Status status = Compile(writer_, &tail, end, *auth, &stmt);
+    std::set<std::string> mine = auth->tables_written;
+    auth->tables_written.insert(earlier.begin(), earlier.end());
+    if (!status.ok()) return status;
+    if (!stmt) break;  // trailing whitespace or comment
+    if (++compiled > 1 && !statement.params.empty()) {
+      return Status::Aborted("parameters need a single SQL statement");
+    }
+    TWOPC_RETURN_IF_ERROR(run(stmt.get()));
+    if (compiled == 1) {
+      first = std::move(stmt);
+      first_tables = std::move(mine);
+    }
+  }
+  if (compiled == 0) return Status::Aborted("empty SQL");
+  if (compiled == 1) {
+    // A single statement: kept compiled for the next branch with this text.
+    sqlite3_reset(first.get());
+    sqlite3_clear_bindings(first.get());
+    client_statements_->Insert(statement.sql,
+                               StatementCache::Entry{first.release(), std::move(first_tables)});
   }
   return Status::Ok();
 }
@@ -276,12 +338,12 @@ Status SqliteStore::RunBranch(int64_t txid, const std::vector<SqlStatement>& sta
                               const Decide& decide, BranchRun* run) {
   std::lock_guard<std::mutex> lock(writer_mu_);
   *run = BranchRun();
-  Status status = Exec(writer_, "BEGIN IMMEDIATE");
+  Status status = ExecCached("BEGIN IMMEDIATE");
   if (!status.ok()) return Status::Busy("begin: " + status.message());
 
   sqlite3_session* raw_session = nullptr;
   if (sqlite3session_create(writer_, "main", &raw_session) != SQLITE_OK) {
-    (void)Exec(writer_, "ROLLBACK");
+    (void)ExecCached("ROLLBACK");
     return Status::IoError("session: " + ErrorOf(writer_));
   }
   std::unique_ptr<sqlite3_session, SessionCloser> session(raw_session);
@@ -310,27 +372,31 @@ Status SqliteStore::RunBranch(int64_t txid, const std::vector<SqlStatement>& sta
     }
   }
   if (status.ok() && finish == Finish::kCommit) {
-    // A one-phase commit has no record in the agent's log: synchronous=FULL
-    // makes it durable here.
+    // A one-phase commit has no record in the agent's log: it is made
+    // durable here, before the vote leaves.
     status = RecordApplied(txid);
-    if (status.ok()) status = Exec(writer_, "COMMIT");
-    if (status.ok()) return Status::Ok();
+    if (status.ok()) status = ExecCached("COMMIT");
+    if (status.ok()) {
+      if (Status synced = SyncDatabaseLog(); !synced.ok()) {
+        // Committed, but maybe not durable: neither vote may be given.
+        LOG(FATAL) << "one-phase commit of txid " << txid
+                   << " cannot be made durable: " << synced.ToString();
+      }
+      return Status::Ok();
+    }
   }
-  Status rollback = Exec(writer_, "ROLLBACK");
+  Status rollback = ExecCached("ROLLBACK");
   if (!rollback.ok())
     LOG(ERROR) << "rollback of txid " << txid << " failed: " << rollback.message();
   return status;
 }
 
 Status SqliteStore::RecordApplied(int64_t txid) {
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(writer_,
-                         "INSERT OR IGNORE INTO _twopc_applied(txid, applied_at) "
-                         "VALUES(?, CAST(strftime('%s','now') AS INTEGER))",
-                         -1, &raw, nullptr) != SQLITE_OK) {
-    return Status::IoError(ErrorOf(writer_));
-  }
-  StmtPtr stmt(raw);
+  sqlite3_stmt* raw = internal_statements_->Get(
+      "INSERT OR IGNORE INTO _twopc_applied(txid, applied_at) "
+      "VALUES(?, CAST(strftime('%s','now') AS INTEGER))");
+  if (raw == nullptr) return Status::IoError(ErrorOf(writer_));
+  StatementLease lease(raw);
   sqlite3_bind_int64(raw, 1, txid);
   Status status = StepAll(writer_, raw, [] {});
   if (!status.ok()) return Status::IoError("bookkeeping row: " + status.message());
@@ -365,28 +431,20 @@ Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
   // synchronous=NORMAL: this commit does not wait for the disk. The agent's
   // synced COMMITTED record makes it durable (and is replayed if the database
   // lost it); MakeDurable() syncs the database before that record is dropped.
-  Status status = Exec(writer_, "PRAGMA synchronous=NORMAL");
-  if (!status.ok()) return status;
-  struct RestoreFull {
-    SqliteStore* store;
-    ~RestoreFull() {
-      Status restored = store->Exec(store->writer_, "PRAGMA synchronous=FULL");
-      if (!restored.ok()) LOG(ERROR) << "restoring synchronous=FULL: " << restored.message();
-    }
-  } restore{this};
-  status = Exec(writer_, "BEGIN IMMEDIATE");
+  Status status = ExecCached("BEGIN IMMEDIATE");
   if (!status.ok()) return status;
   for (const Committed& item : batch) {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(writer_, "SELECT 1 FROM _twopc_applied WHERE txid = ?", -1, &raw,
-                           nullptr) != SQLITE_OK) {
+    sqlite3_stmt* raw = internal_statements_->Get("SELECT 1 FROM _twopc_applied WHERE txid = ?");
+    if (raw == nullptr) {
       status = Status::IoError(ErrorOf(writer_));
       break;
     }
-    StmtPtr check(raw);
-    sqlite3_bind_int64(raw, 1, item.txid);
     bool applied = false;
-    status = StepAll(writer_, raw, [&] { applied = true; });
+    {
+      StatementLease check(raw);
+      sqlite3_bind_int64(raw, 1, item.txid);
+      status = StepAll(writer_, raw, [&] { applied = true; });
+    }
     if (!status.ok() || applied) {
       if (!status.ok()) break;
       continue;
@@ -398,21 +456,45 @@ Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
       status = Status::Corruption("apply txid " + std::to_string(txid) + ": " + status.message());
       break;
     }
-    const int rc = sqlite3changeset_apply(writer_, static_cast<int>(item.changeset->size()),
-                                          const_cast<char*>(item.changeset->data()), nullptr,
-                                          OnApplyConflict, &txid);
-    if (rc != SQLITE_OK) {
-      status = Status::IoError("apply txid " + std::to_string(txid) + ": " + ErrorOf(writer_));
-      break;
-    }
+    status = ApplyOne(txid, *item.changeset);
+    if (!status.ok()) break;
     status = RecordApplied(txid);
     if (!status.ok()) break;
   }
-  if (status.ok()) status = Exec(writer_, "COMMIT");
+  if (status.ok()) status = ExecCached("COMMIT");
   if (!status.ok()) {
-    (void)Exec(writer_, "ROLLBACK");
+    (void)ExecCached("ROLLBACK");
     return status;
   }
+  return Status::Ok();
+}
+
+Status SqliteStore::ApplyOne(int64_t txid, const std::string& changeset) {
+  StatusOr<bool> fits = applier_->Fits(changeset);
+  if (!fits.ok()) return fits.status();
+  if (*fits) return applier_->Apply(txid, changeset);
+  const int rc =
+      sqlite3changeset_apply(writer_, static_cast<int>(changeset.size()),
+                             const_cast<char*>(changeset.data()), nullptr, OnApplyConflict, &txid);
+  if (rc != SQLITE_OK) {
+    return Status::IoError("apply txid " + std::to_string(txid) + ": " + ErrorOf(writer_));
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::SyncDatabaseLog() {
+  // What synchronous=FULL would do at COMMIT: sync SQLite's WAL file, which
+  // now holds the committed frames.
+  sqlite3_file* wal = nullptr;
+  if (sqlite3_file_control(writer_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK) {
+    return Status::IoError("database log: " + ErrorOf(writer_));
+  }
+  if (wal == nullptr || wal->pMethods == nullptr) {
+    return Status::IoError("database log: SQLite has no WAL file open");
+  }
+  const int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK)
+    return Status::IoError(std::string("database log sync: ") + sqlite3_errstr(rc));
   return Status::Ok();
 }
 

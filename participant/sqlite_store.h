@@ -11,14 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "participant/changeset_applier.h"
+#include "participant/sql_authorizer.h"
 #include "participant/sql_value.h"
+#include "participant/statement_cache.h"
 #include "wal/status.h"
 
 struct sqlite3;
 
 namespace twopc::participant {
-
-struct AuthorizerState;
 
 // The bookkeeping table: one row per transaction whose changes are in the database.
 inline constexpr char kAppliedTable[] = "_twopc_applied";
@@ -79,18 +80,34 @@ class SqliteStore {
  private:
   SqliteStore(std::string path, sqlite3* writer, sqlite3* reader);
   Status Exec(sqlite3* db, const char* sql);
+  // Exec of internal SQL on the writer through the statement cache.
+  Status ExecCached(const char* sql);
+  // Syncs SQLite's WAL file: every commit so far is durable.
+  Status SyncDatabaseLog();
+  // One changeset, through the applier, or SQLite's own apply when the
+  // applier does not fit the table.
+  Status ApplyOne(int64_t txid, const std::string& changeset);
   // Empty when the session extension captures every change to table;
   // otherwise why it would not.
   StatusOr<std::string> WhyNotCapturable(const std::string& table);
   Status RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run);
-  Status RunAuthorized(const std::vector<SqlStatement>& statements, const AuthorizerState& auth,
+  Status RunAuthorized(const std::vector<SqlStatement>& statements, AuthorizerState* auth,
                        BranchRun* run);
+  // Runs one client statement (possibly several SQL statements without
+  // parameters); *changed gets the rows it changed.
+  Status RunClientSql(const SqlStatement& statement, AuthorizerState* auth, int64_t* changed);
   Status RecordApplied(int64_t txid);
 
   const std::string path_;
-  std::mutex writer_mu_;  // guards writer_ and capture_cache_
+  std::mutex writer_mu_;  // guards writer_, capture_cache_ and the statement caches
   sqlite3* writer_;
   std::map<std::string, std::string> capture_cache_;
+  // Installed once: re-installing it per branch would expire every cached statement.
+  std::unique_ptr<ConnectionAuthorizer> writer_authorizer_;
+  // Finalized before writer_ is closed.
+  std::unique_ptr<StatementCache> internal_statements_;  // the agent's own SQL
+  std::unique_ptr<StatementCache> client_statements_;    // branch SQL, by text
+  std::unique_ptr<ChangesetApplier> applier_;
   std::mutex reader_mu_;
   sqlite3* reader_;
 };

@@ -125,6 +125,25 @@ TEST_F(SqliteStoreTest, OnePhaseCommitCommitsAndRecordsTxid) {
   EXPECT_TRUE(Applied(5));
 }
 
+TEST_F(SqliteStoreTest, ACommittedChangeAppliesAfterTheTableGainedAColumn) {
+  ASSERT_TRUE(RunRollback(7, {Debit(1, 30)}).ok());
+  // Changed with the agent's transaction in doubt: the changeset no longer
+  // matches the table's shape (SQLite's own apply handles that case).
+  test::ExecRaw(path_, "ALTER TABLE accounts ADD COLUMN note TEXT");
+  Status status = store_->ApplyCommitted({{7, &run_.changeset}});
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(Balance(store_.get(), 1), 70);
+  EXPECT_TRUE(Applied(7));
+}
+
+TEST_F(SqliteStoreTest, ARepeatedStatementRunsAgainAfterTheSchemaChanged) {
+  ASSERT_TRUE(RunRollback(1, {Debit(1, 30)}).ok());
+  test::ExecRaw(path_, "ALTER TABLE accounts ADD COLUMN note TEXT");
+  ASSERT_TRUE(RunRollback(2, {Debit(1, 30)}).ok());
+  ASSERT_TRUE(store_->ApplyCommitted({{2, &run_.changeset}}).ok());
+  EXPECT_EQ(Balance(store_.get(), 1), 70);
+}
+
 TEST_F(SqliteStoreTest, DecideErrorRollsBackAndIsReturned) {
   Status status = store_->RunBranch(
       5, {Debit(1, 30)},
@@ -185,6 +204,17 @@ TEST_F(SqliteStoreTest, TableWithoutPrimaryKeyIsRefused) {
   EXPECT_TRUE(status.IsAborted()) << status.ToString();
   EXPECT_TRUE(Contains(status.message(), "no PRIMARY KEY")) << status.message();
   EXPECT_TRUE(Contains(status.message(), "audit")) << status.message();
+}
+
+TEST_F(SqliteStoreTest, ATableWithoutPrimaryKeyIsRefusedAgainWhenItsStatementIsReused) {
+  test::ExecRaw(path_, "CREATE TABLE audit(note TEXT)");
+  // The second run finds the statement compiled already (no authorizer call):
+  // the tables it writes must still be checked.
+  for (int64_t txid : {1, 2}) {
+    Status status = RunRollback(txid, {{"INSERT INTO audit VALUES ('x')", {}, std::nullopt}});
+    EXPECT_TRUE(status.IsAborted()) << "txid " << txid << ": " << status.ToString();
+    EXPECT_TRUE(Contains(status.message(), "no PRIMARY KEY")) << status.message();
+  }
 }
 
 // BUG (participant/sqlite_store.cc, SqliteStore::RunStatements): SQLite lets
