@@ -83,6 +83,7 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
   for (const auto& [name, pool] : participants_) {
     couriers_[name] = std::make_unique<CommitCourier>(
         pool.get(), options_.commit_rpc_timeout.count(), options_.commit_linger);
+    lines_[name] = std::make_unique<PrepareLine>();
   }
 }
 
@@ -140,72 +141,210 @@ void Coordinator::Validate(const rpc::ExecuteRequest& request) const {
   }
 }
 
+namespace {
+
+// How long a branch answered retry (its rows are held by a prepared
+// transaction) waits before it is sent again: doubling from 100 us to 5 ms.
+Clock::duration RetryBackoff(int attempt) {
+  const int shift = std::min(attempt, 6);
+  return std::min<Clock::duration>(std::chrono::microseconds(100L << shift),
+                                   std::chrono::milliseconds(5));
+}
+
+}  // namespace
+
 std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
                                                              const rpc::ExecuteRequest& request,
                                                              bool one_phase,
                                                              Clock::time_point deadline) {
   const size_t n = request.branches.size();
-  std::vector<VoteResult> votes(n);
-  std::vector<ParticipantPool*> pools;
-  // Commit decisions of earlier transactions waiting for each participant:
-  // they ride on this prepare.
-  std::vector<std::vector<CommitCourier::Pending>> carried(n);
-  std::vector<std::vector<rpc::CommitAck>> acks(n);
+  const int64_t timeout_ms = MillisUntil(deadline);
+  auto waiter = std::make_shared<PrepareLine::Waiter>();
+  std::vector<PrepareLine*> lines(n);
+  std::vector<PrepareLine::ItemPtr> items(n);
   for (size_t i = 0; i < n; ++i) {
     const std::string& name = request.branches[i].participant;
-    pools.push_back(participants_.at(name).get());
-    carried[i] = couriers_.at(name)->Take(kMaxCarriedCommits);
+    lines[i] = lines_.at(name).get();
+    items[i] = std::make_shared<PrepareLine::Item>();
+    items[i]->request.txid = txid;
+    items[i]->request.statements = request.branches[i].statements;
+    items[i]->request.__set_one_phase(one_phase);
+    items[i]->waiter = waiter;
+    items[i]->deadline = deadline;
+    lines[i]->Enqueue(items[i]);
   }
-  const int64_t timeout_ms = MillisUntil(deadline);
-  auto remaining = [deadline] { return std::max<int64_t>(1, MillisUntil(deadline)); };
-  auto send = [&](size_t i, ParticipantPool::Client& client) {
-    rpc::PrepareRequest prepare;
-    prepare.txid = txid;
-    prepare.statements = request.branches[i].statements;
-    prepare.__set_one_phase(one_phase);
-    if (!carried[i].empty()) {
-      std::vector<int64_t> commits;
-      commits.reserve(carried[i].size());
-      for (const CommitCourier::Pending& pending : carried[i]) commits.push_back(pending.txid);
-      prepare.__set_commit_first(std::move(commits));
+  // A branch answered retry waits here until resend_at, then queues again.
+  std::vector<std::optional<Clock::time_point>> resend_at(n);
+  std::vector<Clock::time_point> busy_since(n);
+  std::vector<int> attempts(n, 0);
+  std::vector<char> timed_out(n, 0);
+  while (true) {
+    // Send what is queued on every free line this transaction waits for.
+    std::vector<Claim> claims;
+    for (size_t i = 0; i < n; ++i) {
+      if (resend_at[i] || items[i]->done.load(std::memory_order_acquire)) continue;
+      std::vector<PrepareLine::ItemPtr> batch = lines[i]->Claim();
+      if (!batch.empty())
+        claims.push_back(Claim{request.branches[i].participant, std::move(batch)});
     }
-    client->send_prepare(prepare);
+    if (!claims.empty()) SendPrepares(claims);
+
+    const Clock::time_point now = Clock::now();
+    bool waiting = false;
+    bool requeued = false;
+    Clock::time_point wake_at = deadline;
+    for (size_t i = 0; i < n; ++i) {
+      if (resend_at[i]) {
+        if (now < *resend_at[i]) {
+          wake_at = std::min(wake_at, *resend_at[i]);
+          waiting = true;
+          continue;
+        }
+        // Sent again with everything as before, and how long it has waited.
+        auto again = std::make_shared<PrepareLine::Item>();
+        again->request = items[i]->request;
+        again->request.__set_waited_ms(static_cast<int32_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - busy_since[i]).count()));
+        again->waiter = waiter;
+        again->deadline = deadline;
+        items[i] = std::move(again);
+        resend_at[i].reset();
+        lines[i]->Enqueue(items[i]);
+        waiting = true;
+        requeued = true;
+        continue;
+      }
+      PrepareLine::Item& item = *items[i];
+      if (!item.done.load(std::memory_order_acquire)) {
+        waiting = true;
+        continue;
+      }
+      if (!item.failure && item.result.try_again && now < deadline) {
+        if (attempts[i]++ == 0) busy_since[i] = now;
+        resend_at[i] = now + RetryBackoff(attempts[i] - 1);
+        wake_at = std::min(wake_at, *resend_at[i]);
+        waiting = true;
+      }
+    }
+    if (!waiting) break;
+    if (requeued || std::any_of(resend_at.begin(), resend_at.end(),
+                                [&](const auto& at) { return at && *at <= now; })) {
+      continue;
+    }
+    if (!waiter->WaitUntil(wake_at) && Clock::now() >= deadline) {
+      // Out of time: what is still queued is withdrawn; what is in flight
+      // answers to nobody (an abort follows it).
+      for (size_t i = 0; i < n; ++i) {
+        if (resend_at[i] || !items[i]->done.load(std::memory_order_acquire)) {
+          if (!resend_at[i]) lines[i]->Cancel(items[i]);
+          timed_out[i] = 1;
+        }
+      }
+      break;
+    }
+  }
+  std::vector<VoteResult> votes(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (timed_out[i]) {
+      votes[i].vote = BranchVote::kFailed;
+      votes[i].timed_out = true;
+      votes[i].reason =
+          "no vote within the prepare timeout (" + std::to_string(timeout_ms) + " ms)";
+      continue;
+    }
+    votes[i] = VoteOf(*items[i], deadline, timeout_ms);
+  }
+  return votes;
+}
+
+Coordinator::VoteResult Coordinator::VoteOf(const PrepareLine::Item& item,
+                                            Clock::time_point deadline, int64_t timeout_ms) const {
+  VoteResult vote;
+  if (item.failure) {
+    if (item.failure->refused) {
+      vote.vote = BranchVote::kNo;
+      vote.reason = item.failure->message;
+      return vote;
+    }
+    vote.vote = BranchVote::kFailed;
+    vote.timed_out = MillisUntil(deadline) <= 0;
+    vote.reason = vote.timed_out
+                      ? "no vote within the prepare timeout (" + std::to_string(timeout_ms) + " ms)"
+                      : "unreachable: " + item.failure->message;
+    return vote;
+  }
+  if (item.result.try_again) {
+    // Still answered retry at the deadline.
+    vote.vote = BranchVote::kNo;
+    vote.reason = "lock conflict: " + item.result.reason;
+    return vote;
+  }
+  vote.vote = FromThrift(item.result.vote);
+  vote.reason = item.result.reason;
+  vote.changes = item.result.changes;
+  return vote;
+}
+
+void Coordinator::SendPrepares(std::vector<Claim>& claims) {
+  const size_t n = claims.size();
+  std::vector<ParticipantPool*> pools(n);
+  std::vector<std::vector<CommitCourier::Pending>> carried(n);
+  std::vector<rpc::PrepareManyResult> replies(n);
+  // The call must not outlast any transaction in it: the earliest deadline
+  // bounds it (a participant that slow fails the later ones too).
+  Clock::time_point deadline = Clock::time_point::max();
+  for (size_t k = 0; k < n; ++k) {
+    pools[k] = participants_.at(claims[k].participant).get();
+    // Commit decisions of earlier transactions waiting for this participant
+    // ride on the call.
+    carried[k] = couriers_.at(claims[k].participant)->Take(kMaxCarriedCommits);
+    for (const PrepareLine::ItemPtr& item : claims[k].batch) {
+      deadline = std::min(deadline, item->deadline);
+    }
+  }
+  auto remaining = [deadline] { return std::max<int64_t>(1, MillisUntil(deadline)); };
+  auto send = [&](size_t k, ParticipantPool::Client& client) {
+    std::vector<rpc::PrepareRequest> requests;
+    requests.reserve(claims[k].batch.size());
+    for (const PrepareLine::ItemPtr& item : claims[k].batch) requests.push_back(item->request);
+    std::vector<int64_t> commits;
+    commits.reserve(carried[k].size());
+    for (const CommitCourier::Pending& pending : carried[k]) commits.push_back(pending.txid);
+    client->send_prepare_many(requests, commits);
   };
-  auto receive = [&](size_t i, ParticipantPool::Client& client) {
-    rpc::PrepareResult reply;
-    client->recv_prepare(reply);
-    votes[i].vote = FromThrift(reply.vote);
-    votes[i].reason = reply.reason;
-    votes[i].changes = reply.changes;
-    acks[i] = std::move(reply.commit_acks);
+  auto receive = [&](size_t k, ParticipantPool::Client& client) {
+    client->recv_prepare_many(replies[k]);
   };
   const std::vector<std::optional<CallFailure>> failures =
       OverlapCalls(pools, remaining, send, receive);
-  for (size_t i = 0; i < n; ++i) {
-    if (carried[i].empty()) continue;
-    std::optional<CallFailure> failure;
-    if (failures[i]) {
-      // Whatever the prepare's own error, the commits it carried are not
-      // known to be durable there: they are delivered again.
-      failure = CallFailure{false, rpc::ErrorCode::INTERNAL,
-                            "the prepare carrying it failed: " + failures[i]->message};
+  for (size_t k = 0; k < n; ++k) {
+    std::optional<CallFailure> failure = failures[k];
+    std::vector<PrepareLine::ItemPtr>& batch = claims[k].batch;
+    if (!failure && replies[k].results.size() != batch.size()) {
+      failure =
+          CallFailure{false, rpc::ErrorCode::INTERNAL,
+                      "the participant answered " + std::to_string(replies[k].results.size()) +
+                          " of " + std::to_string(batch.size()) + " prepares"};
     }
-    CommitCourier::Complete(carried[i], acks[i], failure);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (!failures[i]) continue;
-    if (failures[i]->refused) {
-      votes[i].vote = BranchVote::kNo;
-      votes[i].reason = failures[i]->message;
-    } else {
-      votes[i].vote = BranchVote::kFailed;
-      votes[i].timed_out = MillisUntil(deadline) <= 0;
-      votes[i].reason = votes[i].timed_out ? "no vote within the prepare timeout (" +
-                                                 std::to_string(timeout_ms) + " ms)"
-                                           : "unreachable: " + failures[i]->message;
+    if (!carried[k].empty()) {
+      std::optional<CallFailure> carried_failure;
+      if (failure) {
+        // Whatever the call's own error, the commits it carried are not
+        // known to be durable there: they are delivered again.
+        carried_failure = CallFailure{false, rpc::ErrorCode::INTERNAL,
+                                      "the prepare carrying it failed: " + failure->message};
+      }
+      CommitCourier::Complete(carried[k], replies[k].commit_acks, carried_failure);
     }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (failure) {
+        batch[i]->failure = failure;
+      } else {
+        batch[i]->result = std::move(replies[k].results[i]);
+      }
+    }
+    lines_.at(claims[k].participant)->Finish(batch);
   }
-  return votes;
 }
 
 void Coordinator::SendAbortsInBackground(int64_t txid, const std::vector<std::string>& names) {

@@ -22,6 +22,7 @@
 #include "coordinator/coordinator_metrics.h"
 #include "coordinator/decision_log.h"
 #include "coordinator/participant_pool.h"
+#include "coordinator/prepare_line.h"
 #include "coordinator/recent_outcomes.h"
 #include "coordinator/transaction_machine.h"
 #include "coordinator/txid_allocator.h"
@@ -89,10 +90,21 @@ class Coordinator {
   };
 
   void Validate(const rpc::ExecuteRequest& request) const;
-  // Phase 1: every branch's prepare sent, then every vote read (overlapped).
+  // Phase 1: every branch's prepare queued on its participant's line, sent
+  // (by this thread or with another transaction's), every vote read.
   std::vector<VoteResult> PrepareAll(int64_t txid, const rpc::ExecuteRequest& request,
                                      bool one_phase,
                                      std::chrono::steady_clock::time_point deadline);
+  // One batch claimed from a participant's line.
+  struct Claim {
+    std::string participant;
+    std::vector<PrepareLine::ItemPtr> batch;
+  };
+  // Sends every claimed batch as one prepare_many (overlapped), carrying the
+  // commit decisions queued for each participant, and finishes the batches.
+  void SendPrepares(std::vector<Claim>& claims);
+  VoteResult VoteOf(const PrepareLine::Item& item, std::chrono::steady_clock::time_point deadline,
+                    int64_t timeout_ms) const;
   // Aborts an unanswered one-phase branch: true aborted, false it had
   // committed, nullopt unknown (unreachable).
   std::optional<bool> AbortOnePhase(int64_t txid, const std::string& participant);
@@ -138,6 +150,7 @@ class Coordinator {
   std::condition_variable stop_cv_;
   std::thread redelivery_;
   CoordinatorMetrics metrics_;
+  std::map<std::string, std::unique_ptr<PrepareLine>> lines_;  // one per participant
   // Last: destroyed (stopped) first, as their callbacks use everything above.
   std::map<std::string, std::unique_ptr<CommitCourier>> couriers_;
 };

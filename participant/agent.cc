@@ -1,5 +1,6 @@
 #include "participant/agent.h"
 
+#include <algorithm>
 #include <exception>
 
 #include <glog/logging.h>
@@ -240,6 +241,35 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
   PrepareReply reply = PrepareBranch(txid, statements, one_phase);
   metrics_.prepare_latency.Observe(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+  CountVote(reply);
+  return reply;
+}
+
+std::vector<PrepareReply> Agent::PrepareMany(const std::vector<BranchRequest>& branches) {
+  const Clock::time_point start = Clock::now();
+  std::vector<PrepareReply> replies(branches.size());
+  std::vector<std::optional<wal::Lsn>> logged_at(branches.size());
+  wal::Lsn last = 0;
+  for (size_t i = 0; i < branches.size(); ++i) {
+    const BranchRequest& branch = branches[i];
+    replies[i] = StartPrepare(branch.txid, branch.statements, branch.one_phase,
+                              OnLocked::kAnswerRetry, branch.waited, &logged_at[i]);
+    if (logged_at[i]) last = std::max(last, *logged_at[i]);
+  }
+  // One sync makes every PREPARED record of the batch durable.
+  const Status synced = last > 0 ? log_->Sync(last) : Status::Ok();
+  const auto nanos = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+  for (size_t i = 0; i < branches.size(); ++i) {
+    if (logged_at[i]) replies[i] = FinishPrepare(branches[i].txid, synced, std::move(replies[i]));
+    if (replies[i].retry) continue;
+    metrics_.prepare_latency.Observe(nanos);
+    CountVote(replies[i]);
+  }
+  return replies;
+}
+
+void Agent::CountVote(const PrepareReply& reply) {
   switch (reply.vote) {
     case Vote::kYes:
       metrics_.votes_yes.fetch_add(1, std::memory_order_relaxed);
@@ -254,11 +284,40 @@ PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& state
       metrics_.votes_committed.fetch_add(1, std::memory_order_relaxed);
       break;
   }
-  return reply;
 }
 
 PrepareReply Agent::PrepareBranch(int64_t txid, const std::vector<SqlStatement>& statements,
                                   bool one_phase) {
+  std::optional<wal::Lsn> logged_at;
+  PrepareReply reply = StartPrepare(txid, statements, one_phase, OnLocked::kWait,
+                                    std::chrono::milliseconds(0), &logged_at);
+  if (!logged_at) return reply;
+  return FinishPrepare(txid, log_->Sync(*logged_at), std::move(reply));
+}
+
+PrepareReply Agent::Retry(int64_t txid, int64_t holder) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TxnState state;
+    if (table_.Find(txid, &state) && state == TxnState::kAborted) {
+      table_.OnAborted(txid);
+      PrepareReply refused;
+      refused.reason = TxidText(txid) + " was aborted while it was being prepared";
+      return refused;
+    }
+    // Not prepared and nothing held: the resent prepare starts afresh.
+    table_.Forget(txid);
+  }
+  PrepareReply reply;
+  reply.retry = true;
+  reply.reason = "a row is held by prepared " + TxidText(holder);
+  return reply;
+}
+
+PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& statements,
+                                 bool one_phase, OnLocked on_locked,
+                                 std::chrono::milliseconds waited,
+                                 std::optional<wal::Lsn>* logged_at) {
   PrepareReply reply;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -290,6 +349,14 @@ PrepareReply Agent::PrepareBranch(int64_t txid, const std::vector<SqlStatement>&
     std::optional<int64_t> conflict;
     status = RunOnce(txid, statements, one_phase, &run, &conflict);
     if (!conflict) break;
+    if (on_locked == OnLocked::kAnswerRetry) {
+      if (waited == std::chrono::milliseconds(0)) {
+        metrics_.lock_waits.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (waited < options_.lock_wait) return Retry(txid, *conflict);
+      metrics_.lock_wait_timeouts.fetch_add(1, std::memory_order_relaxed);
+      return Refuse(txid, "lock conflict: a row is held by prepared " + TxidText(*conflict));
+    }
     // Wait for the holder to finish, then run again on the new committed state.
     metrics_.lock_waits.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(mu_);
@@ -337,7 +404,12 @@ PrepareReply Agent::PrepareBranch(int64_t txid, const std::vector<SqlStatement>&
       prepared_[txid] = Prepared{std::move(run.changeset), Clock::now(), prepared_at_ms, false};
     }
   }
-  Status synced = lsn.ok() ? log_->Sync(*lsn) : lsn.status();
+  if (!lsn.ok()) return FinishPrepare(txid, lsn.status(), std::move(reply));
+  *logged_at = *lsn;
+  return reply;
+}
+
+PrepareReply Agent::FinishPrepare(int64_t txid, const Status& synced, PrepareReply reply) {
   if (!synced.ok()) {
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -41,6 +41,18 @@ struct PrepareReply {
   Vote vote = Vote::kNo;
   std::string reason;
   std::vector<int64_t> changes;
+  // Only from PrepareMany: the branch did not run (a row it writes is held
+  // by a prepared transaction); vote is kNo and nothing was kept.
+  bool retry = false;
+};
+
+// One branch of PrepareMany.
+struct BranchRequest {
+  int64_t txid = 0;
+  std::vector<SqlStatement> statements;
+  bool one_phase = false;
+  // How long the sender has been retrying it for locked rows.
+  std::chrono::milliseconds waited{0};
 };
 
 struct AgentOptions {
@@ -60,6 +72,11 @@ class Agent {
                      const wal::LogOptions& log_options, std::unique_ptr<Agent>* out);
 
   PrepareReply Prepare(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase);
+  // Several branches, as Prepare each, with one log sync for all of them. A
+  // branch whose rows are held by a prepared transaction is not waited for
+  // (the others would wait with it): it is answered retry, or refused once it
+  // has waited lock_wait. One reply per branch, in order.
+  std::vector<PrepareReply> PrepareMany(const std::vector<BranchRequest>& branches);
   // OK when the changes are durably in the database (or txid is unknown);
   // Aborted when txid was aborted here; IoError when applying failed (retry).
   Status Commit(int64_t txid);
@@ -118,9 +135,21 @@ class Agent {
   Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wal::Log> log);
   Status Recover(ParticipantLogState state);
   void MaybeCheckpoint();
-  // Runs the branch once; sets *conflict when a row it wrote is locked.
   PrepareReply PrepareBranch(int64_t txid, const std::vector<SqlStatement>& statements,
                              bool one_phase);
+  // What a branch does about a row held by a prepared transaction.
+  enum class OnLocked { kWait, kAnswerRetry };
+  // Runs the branch and appends its PREPARED record without syncing it. The
+  // reply is final unless *logged_at is set: then FinishPrepare gives it once
+  // the log is synced through *logged_at.
+  PrepareReply StartPrepare(int64_t txid, const std::vector<SqlStatement>& statements,
+                            bool one_phase, OnLocked on_locked, std::chrono::milliseconds waited,
+                            std::optional<wal::Lsn>* logged_at);
+  PrepareReply FinishPrepare(int64_t txid, const Status& synced, PrepareReply reply);
+  // The branch met a row held by `holder`: nothing kept, send it again.
+  PrepareReply Retry(int64_t txid, int64_t holder);
+  void CountVote(const PrepareReply& reply);
+  // Runs the branch once; sets *conflict when a row it wrote is locked.
   Status RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
                  SqliteStore::BranchRun* run, std::optional<int64_t>* conflict);
   PrepareReply Refuse(int64_t txid, std::string reason);

@@ -2,6 +2,8 @@
 
 #include <glog/logging.h>
 
+#include <algorithm>
+
 #include "thrift/wire_enum.h"
 
 namespace twopc::participant {
@@ -86,16 +88,74 @@ void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareR
   // same log sync as this branch's PREPARED record.
   const std::vector<Status> statuses =
       agent_->CommitManyAround(request.commit_first, [&] { PrepareBranch(result, request); });
+  result.__set_commit_acks(AcksOf(request.commit_first, statuses));
+}
+
+void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
+                                      const std::vector<rpc::PrepareRequest>& requests,
+                                      const std::vector<int64_t>& commit_first) {
+  if (requests.size() > kMaxPrepareBatch) {
+    Throw(rpc::ErrorCode::LIMIT_EXCEEDED, "prepare_many takes at most " +
+                                              std::to_string(kMaxPrepareBatch) + " branches, got " +
+                                              std::to_string(requests.size()));
+  }
+  result.results.assign(requests.size(), rpc::PrepareResult());
+  // A branch that fails its checks is refused on its own; the others run.
+  std::vector<BranchRequest> branches;
+  std::vector<size_t> positions;  // of each branch in requests
+  branches.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const rpc::PrepareRequest& request = requests[i];
+    result.results[i].vote = rpc::Vote::NO;
+    try {
+      BranchRequest branch;
+      branch.txid = request.txid;
+      branch.statements = StatementsOf(request);
+      branch.one_phase = request.one_phase;
+      branch.waited = std::chrono::milliseconds(std::max(0, request.waited_ms));
+      branches.push_back(std::move(branch));
+      positions.push_back(i);
+    } catch (const rpc::TxError& e) {
+      result.results[i].__set_reason(e.message);
+    }
+  }
+  auto run = [&] {
+    const std::vector<PrepareReply> replies = agent_->PrepareMany(branches);
+    for (size_t k = 0; k < replies.size(); ++k) {
+      rpc::PrepareResult& out = result.results[positions[k]];
+      out.vote = ToThrift(replies[k].vote);
+      out.__set_reason(replies[k].reason);
+      out.__set_changes(replies[k].changes);
+      if (replies[k].retry) out.__set_try_again(true);
+    }
+  };
+  if (commit_first.empty()) {
+    run();
+    return;
+  }
+  // As in prepare: the carried commits first, one log sync for everything.
+  const std::vector<Status> statuses = agent_->CommitManyAround(commit_first, run);
+  result.__set_commit_acks(AcksOf(commit_first, statuses));
+}
+
+std::vector<rpc::CommitAck> ParticipantService::AcksOf(const std::vector<int64_t>& txids,
+                                                       const std::vector<Status>& statuses) {
   std::vector<rpc::CommitAck> acks;
   acks.reserve(statuses.size());
-  for (size_t i = 0; i < statuses.size(); ++i) {
-    acks.push_back(AckOf(request.commit_first[i], statuses[i]));
-  }
-  result.__set_commit_acks(std::move(acks));
+  for (size_t i = 0; i < statuses.size(); ++i) acks.push_back(AckOf(txids[i], statuses[i]));
+  return acks;
 }
 
 void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
                                        const rpc::PrepareRequest& request) {
+  PrepareReply reply = agent_->Prepare(request.txid, StatementsOf(request), request.one_phase);
+  result.vote = ToThrift(reply.vote);
+  result.__set_reason(reply.reason);
+  result.__set_changes(reply.changes);
+  VLOG(1) << "prepare " << request.txid << ": vote " << result.vote << " " << reply.reason;
+}
+
+std::vector<SqlStatement> ParticipantService::StatementsOf(const rpc::PrepareRequest& request) {
   // Checked again here: the participant's port is reachable without the coordinator.
   if (auto refusal = rpc::CheckStatements(request.statements, limits_, "the branch")) {
     Throw(refusal->code, refusal->message);
@@ -110,11 +170,7 @@ void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
     if (in.__isset.expect_changes) statement.expect_changes = in.expect_changes;
     statements.push_back(std::move(statement));
   }
-  PrepareReply reply = agent_->Prepare(request.txid, statements, request.one_phase);
-  result.vote = ToThrift(reply.vote);
-  result.__set_reason(reply.reason);
-  result.__set_changes(reply.changes);
-  VLOG(1) << "prepare " << request.txid << ": vote " << result.vote << " " << reply.reason;
+  return statements;
 }
 
 void ParticipantService::commit(int64_t txid) {
@@ -124,10 +180,7 @@ void ParticipantService::commit(int64_t txid) {
 
 void ParticipantService::commit_many(std::vector<rpc::CommitAck>& acks,
                                      const std::vector<int64_t>& txids) {
-  const std::vector<Status> statuses = agent_->CommitMany(txids);
-  acks.clear();
-  acks.reserve(txids.size());
-  for (size_t i = 0; i < txids.size(); ++i) acks.push_back(AckOf(txids[i], statuses[i]));
+  acks = AcksOf(txids, agent_->CommitMany(txids));
 }
 
 rpc::CommitAck ParticipantService::AckOf(int64_t txid, const Status& status) {

@@ -17,6 +17,9 @@ class ParticipantService : public rpc::ParticipantIf {
   void commit(int64_t txid) override;
   void abort(int64_t txid) override;
   void commit_many(std::vector<rpc::CommitAck>& acks, const std::vector<int64_t>& txids) override;
+  void prepare_many(rpc::PrepareManyResult& result,
+                    const std::vector<rpc::PrepareRequest>& requests,
+                    const std::vector<int64_t>& commit_first) override;
   void list_prepared(std::vector<int64_t>& txids) override;
   void list_in_doubt(std::vector<rpc::PreparedTransaction>& result) override;
   void query(rpc::QueryResult& result, const std::string& sql,
@@ -25,12 +28,19 @@ class ParticipantService : public rpc::ParticipantIf {
 
  private:
   void PrepareBranch(rpc::PrepareResult& result, const rpc::PrepareRequest& request);
+  // The request's statements after its checks; throws TxError if it fails one.
+  std::vector<SqlStatement> StatementsOf(const rpc::PrepareRequest& request);
+  std::vector<rpc::CommitAck> AcksOf(const std::vector<int64_t>& txids,
+                                     const std::vector<Status>& statuses);
   // What commit answers for txid, given the agent's status.
   rpc::CommitAck AckOf(int64_t txid, const Status& status);
 
   Agent* agent_;
   const rpc::StatementLimits limits_;
 };
+
+// At most this many branches in one prepare_many.
+inline constexpr size_t kMaxPrepareBatch = 1024;
 
 // Thrift value <-> SqlValue. Throws TxError(INVALID_REQUEST) on a value whose
 // kind and fields disagree.

@@ -35,6 +35,10 @@ class RejectingParticipant : public ParticipantIf {
   void commit(int64_t) override { RefuseTyped(); }
   void abort(int64_t) override { RefuseTyped(); }
   void commit_many(std::vector<CommitAck>&, const std::vector<int64_t>&) override { RefuseTyped(); }
+  void prepare_many(PrepareManyResult&, const std::vector<PrepareRequest>&,
+                    const std::vector<int64_t>&) override {
+    RefuseTyped();
+  }
   void list_prepared(std::vector<int64_t>&) override { RefuseTyped(); }
   void list_in_doubt(std::vector<PreparedTransaction>&) override { RefuseTyped(); }
   void query(QueryResult&, const std::string&, const std::vector<Value>&) override {

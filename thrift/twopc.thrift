@@ -152,6 +152,10 @@ struct PrepareRequest {
   // Commit decisions for earlier transactions, delivered on the way (applied
   // before this branch runs, made durable by the same log sync).
   4: optional list<i64> commit_first = [],
+  // Inside prepare_many: how long this branch has already waited for rows
+  // held by prepared transactions (answered retry before). Past the agent's
+  // --lock_wait_ms a locked row refuses the branch instead.
+  5: optional i32 waited_ms = 0,
 }
 
 struct PrepareResult {
@@ -159,6 +163,17 @@ struct PrepareResult {
   2: optional string reason = "",
   3: optional list<i64> changes = [],   // rows changed by each statement
   4: optional list<CommitAck> commit_acks = [],  // one per commit_first txid, in order
+  // Inside prepare_many: the branch did not run, a row it writes is held by a
+  // prepared transaction (vote is NO, nothing was kept). Send it again once
+  // that one may have finished: the batch never waits for one branch.
+  5: optional bool try_again = false,
+}
+
+// The answers to prepare_many: one result per request, in order, and one ack
+// per commit_first txid.
+struct PrepareManyResult {
+  1: required list<PrepareResult> results,
+  2: optional list<CommitAck> commit_acks = [],
 }
 
 struct PreparedTransaction {
@@ -185,6 +200,10 @@ service Participant {
   // Commit many prepared transactions at once (one log sync, one apply batch):
   // one ack per txid, in order. The coordinator batches its deliveries this way.
   list<CommitAck> commit_many(1: list<i64> txids) throws (1: TxError error),
+  // The branches of several transactions at once, with one log sync for all
+  // their PREPARED records; commit_first as in prepare, applied before them.
+  PrepareManyResult prepare_many(1: list<PrepareRequest> requests, 2: list<i64> commit_first)
+      throws (1: TxError error),
   list<i64> list_prepared() throws (1: TxError error),
   list<PreparedTransaction> list_in_doubt() throws (1: TxError error),
   QueryResult query(1: string sql, 2: list<Value> params) throws (1: TxError error),

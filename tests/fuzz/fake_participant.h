@@ -40,6 +40,19 @@ class FakeParticipant : public rpc::ParticipantIf {
       acks.push_back(ack);
     }
   }
+  void prepare_many(rpc::PrepareManyResult& result,
+                    const std::vector<rpc::PrepareRequest>& requests,
+                    const std::vector<int64_t>& commit_first) override {
+    for (const rpc::PrepareRequest& request : requests) {
+      rpc::PrepareResult one;
+      prepare(one, request);
+      one.__isset.commit_acks = false;
+      result.results.push_back(std::move(one));
+    }
+    std::vector<rpc::CommitAck> acks;
+    commit_many(acks, commit_first);
+    result.__set_commit_acks(std::move(acks));
+  }
   void abort(int64_t) override {}
   void list_prepared(std::vector<int64_t>&) override {}
   void list_in_doubt(std::vector<rpc::PreparedTransaction>&) override {}

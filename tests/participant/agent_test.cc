@@ -387,6 +387,70 @@ TEST_F(AgentTest, ConflictingPrepareIsRefusedAfterLockWait) {
   EXPECT_EQ(agent_->ListPrepared(), std::vector<int64_t>{1});
 }
 
+// --- several branches at once (prepare_many) ---
+
+BranchRequest Branch(int64_t txid, std::vector<SqlStatement> statements,
+                     std::chrono::milliseconds waited = 0ms) {
+  BranchRequest branch;
+  branch.txid = txid;
+  branch.statements = std::move(statements);
+  branch.waited = waited;
+  return branch;
+}
+
+TEST_F(AgentTest, PrepareManyPreparesEveryBranchWithOneSync) {
+  const uint64_t syncs_before = agent_->log().stats().syncs;
+  const std::vector<PrepareReply> replies =
+      agent_->PrepareMany({Branch(1, {Debit(1, 30)}), Branch(2, {Debit(2, 10)}),
+                           Branch(3, {{"SELECT balance FROM accounts", {}, std::nullopt}})});
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[0].vote, Vote::kYes) << replies[0].reason;
+  EXPECT_EQ(replies[1].vote, Vote::kYes) << replies[1].reason;
+  EXPECT_EQ(replies[2].vote, Vote::kReadOnly) << replies[2].reason;
+  EXPECT_EQ(agent_->log().stats().syncs, syncs_before + 1);
+  EXPECT_EQ(agent_->ListPrepared(), (std::vector<int64_t>{1, 2}));
+}
+
+TEST_F(AgentTest, PrepareManyAnswersRetryForALockedRowAndKeepsNothing) {
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  const std::vector<PrepareReply> replies =
+      agent_->PrepareMany({Branch(2, {Debit(1, 5)}), Branch(3, {Debit(2, 5)})});
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_TRUE(replies[0].retry);
+  EXPECT_EQ(replies[0].vote, Vote::kNo);
+  EXPECT_TRUE(Contains(replies[0].reason, "transaction 1")) << replies[0].reason;
+  EXPECT_FALSE(replies[1].retry);
+  EXPECT_EQ(replies[1].vote, Vote::kYes) << "one locked branch holds back no other";
+  EXPECT_EQ(agent_->ListPrepared(), (std::vector<int64_t>{1, 3}));
+
+  // Sent again once the holder committed, it runs on the new value.
+  ASSERT_TRUE(agent_->Commit(1).ok());
+  const std::vector<PrepareReply> again = agent_->PrepareMany({Branch(2, {Debit(1, 5)}, 1ms)});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].vote, Vote::kYes) << again[0].reason;
+  ASSERT_TRUE(agent_->Commit(2).ok());
+  EXPECT_EQ(Balance(1), 65);
+}
+
+TEST_F(AgentTest, PrepareManyRefusesALockedRowOnceTheBranchWaitedLockWait) {
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  const std::vector<PrepareReply> replies = agent_->PrepareMany({Branch(2, {Debit(1, 5)}, 50ms)});
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].retry);
+  EXPECT_EQ(replies[0].vote, Vote::kNo);
+  EXPECT_TRUE(Contains(replies[0].reason, "lock conflict")) << replies[0].reason;
+  EXPECT_EQ(Prepare(2, {Debit(2, 1)}).vote, Vote::kNo) << "a refused branch stays refused";
+}
+
+TEST_F(AgentTest, PrepareManyOfAnAbortedTransactionIsRefusedNotRetried) {
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  ASSERT_TRUE(agent_->Abort(2).ok());
+  const std::vector<PrepareReply> replies = agent_->PrepareMany({Branch(2, {Debit(1, 5)})});
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].retry);
+  EXPECT_EQ(replies[0].vote, Vote::kNo);
+}
+
 TEST_F(AgentTest, PrepareOnOtherRowsIsNotBlocked) {
   ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
   EXPECT_EQ(Prepare(2, {Debit(2, 5)}).vote, Vote::kYes);
