@@ -17,10 +17,20 @@ namespace twopc::wal {
 class WritableFile {
  public:
   virtual ~WritableFile();
+  // Writes at offset Size(), over preallocated space if there is some.
   virtual Status Append(std::string_view data) = 0;
   virtual Status Sync() = 0;  // fdatasync: everything appended so far is durable
   virtual Status Close() = 0;
+  // The bytes appended so far (the file may be longer: see Preallocate).
   virtual uint64_t Size() const = 0;
+
+  // Makes the file at least `size` bytes long with allocated, zero-filled space past
+  // Size(), so that appends overwrite it instead of growing the file: an fdatasync then
+  // has no new size or block allocation to commit, which makes it cheaper. Not synced.
+  // NotSupported when the file system cannot (appends then grow the file as usual).
+  virtual Status Preallocate(uint64_t size) = 0;
+  // Cuts the file to Size(), dropping any preallocated space. Not synced.
+  virtual Status TruncateToSize() = 0;
 };
 
 // Error messages carry the operation, the path and strerror, e.g.
@@ -40,7 +50,8 @@ class Env {
   // Creates `dir` and any missing parents.
   virtual Status CreateDirIfMissing(const std::string& dir) = 0;
   virtual Status DeleteFile(const std::string& path) = 0;
-  // Cuts the file to `size` bytes and syncs it.
+  // Sets the file's size to `size` bytes (cutting it, or extending it with zeros, as
+  // ftruncate does) and syncs it.
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;
   // fsync of the directory, so that names created or deleted in it are durable.
   virtual Status SyncDir(const std::string& dir) = 0;

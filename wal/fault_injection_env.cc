@@ -30,6 +30,10 @@ class FaultInjectionEnv::File final : public WritableFile {
   Status Sync() override { return env_->FileSync(path_, base_.get()); }
   Status Close() override { return base_->Close(); }
   uint64_t Size() const override { return base_->Size(); }
+  Status Preallocate(uint64_t size) override {
+    return env_->FilePreallocate(path_, base_.get(), size);
+  }
+  Status TruncateToSize() override { return env_->FileTruncateToSize(path_, base_.get()); }
 
  private:
   FaultInjectionEnv* const env_;
@@ -58,23 +62,60 @@ Status FaultInjectionEnv::FileAppend(const std::string& path, WritableFile* base
   TWOPC_RETURN_IF_ERROR(base->Append(data));
   std::lock_guard<std::mutex> lock(mu_);
   FileState& state = files_[path];
-  last_write_ = Write{path, state.size, data.size()};
+  last_write_ = Write{path, state.size, data.size(), state.length};
   state.size += data.size();
+  state.length = std::max(state.length, state.size);
   return Status::Ok();
 }
 
 Status FaultInjectionEnv::FileSync(const std::string& path, WritableFile* base) {
   if (fail_sync_) return Status::IoError("fdatasync " + path + ": injected I/O error");
-  uint64_t size;
+  FileState before;
   {
     // Only what was written before the sync started is known to be covered by it.
     std::lock_guard<std::mutex> lock(mu_);
-    size = files_[path].size;
+    before = files_[path];
   }
   TWOPC_RETURN_IF_ERROR(base->Sync());
   std::lock_guard<std::mutex> lock(mu_);
   FileState& state = files_[path];
-  state.synced_size = std::max(state.synced_size, size);
+  state.synced_size = std::max(state.synced_size, before.size);
+  // The length is not monotonic (TruncateToSize): the sync that started after the latest
+  // change decides it, even if an older sync running concurrently ends later.
+  if (before.length_changes > state.synced_length_changes) {
+    state.synced_length = before.length;
+    state.synced_length_changes = before.length_changes;
+  } else if (before.length_changes == state.synced_length_changes) {
+    state.synced_length = std::max(state.synced_length, before.length);
+  }
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::FilePreallocate(const std::string& path, WritableFile* base,
+                                          uint64_t size) {
+  if (!preallocate_supported_) {
+    return Status::NotSupported("fallocate " + path + ": injected: not supported");
+  }
+  TWOPC_RETURN_IF_ERROR(base->Preallocate(size));
+  std::lock_guard<std::mutex> lock(mu_);
+  FileState& state = files_[path];
+  state.length = std::max(state.length, size);
+  ++state.length_changes;
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::FileTruncateToSize(const std::string& path, WritableFile* base) {
+  TWOPC_RETURN_IF_ERROR(base->TruncateToSize());
+  std::lock_guard<std::mutex> lock(mu_);
+  FileState& state = files_[path];
+  state.length = state.size;
+  ++state.length_changes;
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::ResetFile(const std::string& path, uint64_t data_size, uint64_t length) {
+  TWOPC_RETURN_IF_ERROR(base_->Truncate(path, data_size));
+  if (length > data_size) TWOPC_RETURN_IF_ERROR(base_->Truncate(path, length));
   return Status::Ok();
 }
 
@@ -101,7 +142,11 @@ Status FaultInjectionEnv::Truncate(const std::string& path, uint64_t size) {
   TWOPC_RETURN_IF_ERROR(base_->Truncate(path, size));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = files_.find(path);
-  if (it != files_.end()) it->second.size = it->second.synced_size = size;  // Truncate syncs
+  if (it != files_.end()) {  // Truncate syncs
+    FileState& state = it->second;
+    state.size = state.synced_size = state.length = state.synced_length = size;
+    state.synced_length_changes = ++state.length_changes;
+  }
   return Status::Ok();
 }
 
@@ -126,9 +171,11 @@ Status FaultInjectionEnv::DropUnsyncedData() {
       it = files_.erase(it);
       continue;
     }
-    if (state.size > state.synced_size) {
-      TWOPC_RETURN_IF_ERROR(base_->Truncate(it->first, state.synced_size));
+    const uint64_t length = std::max(state.synced_size, state.synced_length);
+    if (state.size > state.synced_size || state.length != length) {
+      TWOPC_RETURN_IF_ERROR(ResetFile(it->first, state.synced_size, length));
       state.size = state.synced_size;
+      state.length = length;
     }
     ++it;
   }
@@ -148,8 +195,12 @@ Status FaultInjectionEnv::TearLastWrite(size_t keep_bytes) {
     return Status::InvalidArgument("last write to " + write.path + " is already synced");
   }
   const uint64_t size = write.offset + std::min<uint64_t>(keep_bytes, write.length);
-  TWOPC_RETURN_IF_ERROR(base_->Truncate(write.path, size));
+  // What the write lost reads as zeros within the space preallocated before it (as far
+  // as the file still has it), and is cut off beyond.
+  const uint64_t length = std::max(size, std::min(write.file_length, it->second.length));
+  TWOPC_RETURN_IF_ERROR(ResetFile(write.path, size, length));
   it->second.size = size;
+  it->second.length = length;
   last_write_.reset();
   return Status::Ok();
 }

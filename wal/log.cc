@@ -9,14 +9,26 @@
 
 namespace twopc::wal {
 
-Log::Log(const LogOptions& options, Env* env) : options_(options), env_(env) {}
+uint64_t PreallocationEnd(uint64_t write_end, uint64_t preallocated, uint64_t step,
+                          uint64_t segment_bytes) {
+  if (step == 0 || write_end <= preallocated) return preallocated;
+  const uint64_t end = std::min(write_end + step, segment_bytes);
+  return end > write_end ? end : preallocated;
+}
+
+Log::Log(const LogOptions& options, Env* env)
+    : options_(options), env_(env), preallocate_(options.preallocate_bytes > 0) {}
 
 Log::~Log() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (file_ != nullptr) {
-    Status status = file_->Close();
-    if (!status.ok()) LOG(WARNING) << "closing write-ahead log: " << status.ToString();
-  }
+  if (file_ == nullptr) return;
+  // A clean close leaves no zero fill behind. The cut is not synced: it drops no record,
+  // and if a crash loses it, the newest segment ends in zero fill, which recovery expects
+  // after any crash (and trims). A failed log is left as it is, for recovery to judge.
+  Status status = error_.ok() ? file_->TruncateToSize() : Status::Ok();
+  Status closed = file_->Close();
+  if (status.ok()) status = closed;
+  if (!status.ok()) LOG(WARNING) << "closing write-ahead log: " << status.ToString();
 }
 
 Status Log::Open(const LogOptions& options, const RecordVisitor& visit, std::unique_ptr<Log>* out,
@@ -46,7 +58,8 @@ Status Log::Open(const LogOptions& options, const RecordVisitor& visit, std::uni
     next_segment = report->torn_segment;
   } else if (report->last_segment != 0) {
     // Cut the last segment to its valid records and sync it. Trimming keeps a torn tail
-    // from turning into mid-log corruption once a newer segment exists; syncing matters
+    // from turning into mid-log corruption once a newer segment exists, and drops the
+    // zero fill (preallocated space) a crashed writer leaves behind; syncing matters
     // even without a tear, because a crashed writer may have left records that are only
     // in the page cache, and the caller is about to act on what it recovered.
     uint64_t valid_end = end_segment == report->last_segment ? end_offset : kSegmentHeaderSize;
@@ -76,15 +89,40 @@ Status Log::StartSegmentLocked(uint64_t segment) {
     return status;
   }
   ++stats_.syncs;
+  // Only once the header is durable: preallocated earlier, a crash could leave a newest
+  // segment of zeros without a header, which the reader rightly calls corruption.
+  preallocated_ = 0;
+  PreallocateLocked(file.get(), kSegmentHeaderSize);
   file_ = std::move(file);
   segment_ = segment;
   return Status::Ok();
 }
 
+void Log::PreallocateLocked(WritableFile* file, uint64_t write_end) {
+  if (!preallocate_) return;
+  const uint64_t end = PreallocationEnd(write_end, preallocated_, options_.preallocate_bytes,
+                                        options_.segment_bytes);
+  if (end == preallocated_) return;
+  Status status = file->Preallocate(end);
+  if (status.IsNotSupported()) {
+    preallocate_ = false;  // e.g. tmpfs: plain appends from now on
+    return;
+  }
+  if (!status.ok()) {
+    // Not fatal: the write grows the file instead, and reports a full disk if it is one.
+    LOG(WARNING) << "write-ahead log " << options_.dir << ": " << status.ToString();
+  }
+  // Also after a failure, so that the next attempt waits for the next step.
+  preallocated_ = end;
+}
+
 Status Log::RotateLocked() {
   // The old segment must be durable before records land in the new one, so that a
-  // synced Lsn never depends on an unsynced older segment.
-  Status status = file_->Sync();
+  // synced Lsn never depends on an unsynced older segment. Its preallocated space is
+  // cut first, so that this sync also makes its final size durable: a segment that is not
+  // the newest never ends in zero fill, even after a crash.
+  Status status = file_->TruncateToSize();
+  if (status.ok()) status = file_->Sync();
   if (!status.ok()) return FailLocked(std::move(status));
   ++stats_.syncs;
   synced_lsn_ = last_lsn_;
@@ -117,6 +155,7 @@ StatusOr<Lsn> Log::Append(RecordType type, std::string_view payload) {
   if (file_->Size() > kSegmentHeaderSize && file_->Size() + frame_size > options_.segment_bytes) {
     TWOPC_RETURN_IF_ERROR(RotateLocked());
   }
+  PreallocateLocked(file_.get(), file_->Size() + frame_size);
   std::string frame;
   frame.reserve(frame_size);
   EncodeFrame(segment_, type, payload, &frame);

@@ -22,8 +22,20 @@ struct LogOptions {
   // Rotate to a new segment when the current one would grow past this. A segment always
   // takes at least one record, however large.
   uint64_t segment_bytes = 64ull << 20;
+  // Each segment is preallocated this far ahead of its write offset (never past
+  // segment_bytes), one step whenever a write would pass the preallocated end: appends
+  // then overwrite allocated space, and only the sync after a step commits a new file
+  // size. 0 turns it off; file systems without fallocate fall back to plain appends.
+  uint64_t preallocate_bytes = 4ull << 20;
   Env* env = nullptr;  // nullptr means Env::Default()
 };
+
+// Where a segment's preallocated space should end before a write ending at `write_end`:
+// `preallocated` while the write fits in it, otherwise `step` bytes past the write, capped
+// at `segment_bytes` (the log rotates there). `preallocated` when the cap leaves nothing
+// past the write (a write that fills the segment, a record larger than a segment).
+uint64_t PreallocationEnd(uint64_t write_end, uint64_t preallocated, uint64_t step,
+                          uint64_t segment_bytes);
 
 class Log {
  public:
@@ -34,7 +46,7 @@ class Log {
   static Status Open(const LogOptions& options, const RecordVisitor& visit,
                      std::unique_ptr<Log>* out, ReadReport* report = nullptr);
 
-  // Closes the current segment without syncing it.
+  // Cuts the preallocated space off the current segment and closes it, without syncing.
   ~Log();
 
   Log(const Log&) = delete;
@@ -52,8 +64,9 @@ class Log {
 
   StatusOr<Lsn> AppendAndSync(RecordType type, std::string_view payload);
 
-  // For checkpoints: syncs and closes the current segment, starts a new one and returns
-  // its number. Records appended afterwards go to the new segment.
+  // For checkpoints: cuts the preallocated space off the current segment, syncs and
+  // closes it, starts a new one and returns its number. Records appended afterwards go to
+  // the new segment. Only the newest segment can end in zero fill.
   StatusOr<uint64_t> Rotate();
 
   // Deletes every segment numbered below `segment` (never the current one), oldest
@@ -81,6 +94,9 @@ class Log {
   // Creates segment `segment` with a durable header and name, and makes it current.
   Status StartSegmentLocked(uint64_t segment);
   Status RotateLocked();
+  // Extends the preallocated space of the current segment's `file` if a write ending at
+  // `write_end` would pass it. Never fails: without the space, the write grows the file.
+  void PreallocateLocked(WritableFile* file, uint64_t write_end);
   // Records the first failure; the log refuses all work afterwards.
   Status FailLocked(Status status);
 
@@ -92,8 +108,10 @@ class Log {
   // Shared so that a sync running outside mu_ keeps the file alive across a rotation.
   std::shared_ptr<WritableFile> file_;
   uint64_t segment_ = 0;
-  Lsn last_lsn_ = 0;    // last record written
-  Lsn synced_lsn_ = 0;  // every record <= this is durable
+  uint64_t preallocated_ = 0;  // the current segment's preallocated space ends here
+  bool preallocate_;           // false once the file system said it cannot
+  Lsn last_lsn_ = 0;           // last record written
+  Lsn synced_lsn_ = 0;         // every record <= this is durable
   bool sync_running_ = false;
   Status error_;  // sticky
   Stats stats_;

@@ -18,7 +18,8 @@ struct ReadReport {
   uint64_t first_segment = 0;  // 0 when the directory has no segment
   uint64_t last_segment = 0;
   // The last segment ends with a partial or bad record and nothing valid after it: a
-  // crash mid-write, tolerated.
+  // crash mid-write, tolerated. (Zero fill after the last record, preallocated space a
+  // crashed writer left, is a clean end and not reported: recovery trims it silently.)
   bool torn_tail = false;
   uint64_t torn_segment = 0;
   uint64_t torn_offset = 0;  // where the valid data of torn_segment ends
@@ -35,11 +36,11 @@ struct LogRecord {
 
 using RecordVisitor = std::function<Status(const LogRecord&)>;
 
-// Calls visit for every valid record, in log order. Returns OK (possibly with
-// report->torn_tail set), or Corruption naming the file and offset for damage anywhere
-// but a torn tail: a bad record in a segment that is not the last; a bad record in the
-// last segment with any valid record after it; a bad segment header; a gap in segment
-// numbers; a record written for another segment. Nothing is skipped silently.
+// Calls visit for every valid record, in log order. Zero fill ends a segment. Returns OK
+// (possibly with report->torn_tail set), or Corruption naming the file and offset for
+// damage anywhere but a torn tail: a bad record in a segment that is not the last; a bad
+// record in the last segment with any valid record after it; a bad segment header; a gap
+// in segment numbers; a record written for another segment. Nothing is skipped silently.
 // A missing directory gives NotFound, an unreadable one IoError; an empty one OK with no
 // records. If visit returns an error, reading stops and that error is returned.
 // `report` may be null.

@@ -10,7 +10,16 @@ namespace twopc {
 
 class [[nodiscard]] Status {
  public:
-  enum class Code { kOk, kNotFound, kCorruption, kIoError, kInvalidArgument, kBusy, kAborted };
+  enum class Code {
+    kOk,
+    kNotFound,
+    kCorruption,
+    kIoError,
+    kInvalidArgument,
+    kBusy,
+    kAborted,
+    kNotSupported,
+  };
 
   Status() = default;
   static Status Ok() { return Status(); }
@@ -22,6 +31,9 @@ class [[nodiscard]] Status {
   }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Aborted(std::string msg) { return Status(Code::kAborted, std::move(msg)); }
+  static Status NotSupported(std::string msg) {
+    return Status(Code::kNotSupported, std::move(msg));
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -31,6 +43,7 @@ class [[nodiscard]] Status {
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsAborted() const { return code_ == Code::kAborted; }
+  bool IsNotSupported() const { return code_ == Code::kNotSupported; }
   const std::string& message() const { return message_; }
   std::string ToString() const;
 
@@ -57,6 +70,8 @@ inline std::string Status::ToString() const {
       return "busy: " + message_;
     case Code::kAborted:
       return "aborted: " + message_;
+    case Code::kNotSupported:
+      return "not supported: " + message_;
   }
   return message_;
 }

@@ -1,6 +1,6 @@
 // An Env that keeps files in memory, for fuzzing the log without a disk.
 // Directories exist once created (or once a file is put in them); syncs are
-// no-ops. Not thread-safe beyond what a single Log needs.
+// no-ops, preallocation zero-fills. Not thread-safe beyond what a single Log needs.
 #pragma once
 
 #include <map>
@@ -61,19 +61,31 @@ class MemoryEnv : public wal::Env {
 
  private:
   // Points into files_ (std::map nodes do not move); the file must outlive it.
+  // Preallocated space is zeros at the end of the contents.
   class File : public wal::WritableFile {
    public:
     explicit File(std::string* contents) : contents_(contents) {}
     Status Append(std::string_view data) override {
-      contents_->append(data);
+      if (contents_->size() < size_) contents_->resize(size_);  // cut behind its back
+      contents_->replace(size_, data.size(), data);
+      size_ += data.size();
       return Status::Ok();
     }
     Status Sync() override { return Status::Ok(); }
     Status Close() override { return Status::Ok(); }
-    uint64_t Size() const override { return contents_->size(); }
+    uint64_t Size() const override { return size_; }
+    Status Preallocate(uint64_t size) override {
+      if (contents_->size() < size) contents_->resize(size);
+      return Status::Ok();
+    }
+    Status TruncateToSize() override {
+      contents_->resize(size_);
+      return Status::Ok();
+    }
 
    private:
     std::string* contents_;
+    size_t size_ = 0;
   };
 
   static std::string DirOf(const std::string& path) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "gen-cpp/Participant.h"
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_connection.h"
+#include "tests/integration/wal_files.h"
 #include "thrift/rpc_util.h"
 
 namespace twopc::testing {
@@ -357,14 +359,13 @@ TEST_F(HostileInputTest, ACoordinatorWhoseLogCannotGrowStopsAndTheRestartSettles
   ASSERT_NO_FATAL_FAILURE(Start());
   ASSERT_EQ(TransferOne().exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
-  // No room for one more byte in the segment it appends to (the newest). Its
-  // stderr log is larger already, so what it says about it is lost too.
-  std::filesystem::path newest;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_.path() + "/coordinator-wal")) {
-    if (entry.path().extension() == ".log" && entry.path() > newest) newest = entry.path();
-  }
-  ASSERT_FALSE(newest.empty());
-  const rlim_t size = std::filesystem::file_size(newest);
+  // No room for one more byte in the segment it appends to (the newest), at the end of
+  // its records (the file is longer: preallocated space). Its stderr log is larger
+  // already, so what it says about it is lost too.
+  const std::map<std::string, uint64_t> ends =
+      test::SegmentDataEnds(dir_.path() + "/coordinator-wal");
+  ASSERT_FALSE(ends.empty());
+  const rlim_t size = ends.rbegin()->second;
   const rlimit file_size{size, size};
   const rlimit no_core{0, 0};
   ASSERT_EQ(::prlimit(cluster_->coordinator().pid(), RLIMIT_FSIZE, &file_size, nullptr), 0);

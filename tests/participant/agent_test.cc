@@ -159,6 +159,8 @@ class BlockingSyncEnv : public wal::Env {
     }
     Status Close() override { return base_->Close(); }
     uint64_t Size() const override { return base_->Size(); }
+    Status Preallocate(uint64_t size) override { return base_->Preallocate(size); }
+    Status TruncateToSize() override { return base_->TruncateToSize(); }
 
    private:
     BlockingSyncEnv* env_;

@@ -218,6 +218,146 @@ TEST_F(FaultTest, DropUnsyncedDataRemovesFilesWhoseNameWasNotSynced) {
   EXPECT_EQ(4u, test::FileSize(named));
 }
 
+TEST_F(FaultTest, PowerLossKeepsSyncedPreallocationAsZeros) {
+  ASSERT_TRUE(env_.CreateDirIfMissing(dir_).ok());
+  const std::string path = dir_ + "/file";
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(env_.NewWritableFile(path, &file).ok());
+  ASSERT_TRUE(file->Append("data").ok());
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(env_.SyncDir(dir_).ok());
+  ASSERT_TRUE(file->Preallocate(4096).ok());
+  EXPECT_EQ(4u, file->Size());
+  EXPECT_EQ(4096u, test::FileSize(path));
+  ASSERT_TRUE(file->Append("more").ok());  // into the preallocated space: not synced
+  file.reset();
+  // The preallocation was never synced either: the file is back to its synced data.
+  ASSERT_TRUE(env_.DropUnsyncedData().ok());
+  EXPECT_EQ("data", test::ReadBytes(path));
+
+  ASSERT_TRUE(env_.NewWritableFile(path, &file).ok());
+  ASSERT_TRUE(file->Append("data").ok());
+  ASSERT_TRUE(file->Preallocate(4096).ok());
+  ASSERT_TRUE(file->Sync().ok());
+  ASSERT_TRUE(file->Append("more").ok());
+  ASSERT_TRUE(file->TruncateToSize().ok());  // not synced
+  EXPECT_EQ(8u, test::FileSize(path));
+  file.reset();
+  // Synced: the data and the preallocated length. Lost: "more" and the cut.
+  ASSERT_TRUE(env_.DropUnsyncedData().ok());
+  EXPECT_EQ("data" + std::string(4092, '\0'), test::ReadBytes(path));
+}
+
+TEST_F(FaultTest, SegmentHeaderIsDurableBeforeTheSegmentIsPreallocated) {
+  ASSERT_TRUE(OpenLog().ok());
+  const std::string segment = SegmentPath(dir_, log_->current_segment());
+  EXPECT_GT(test::FileSize(segment), kSegmentHeaderSize + (1 << 20));
+  // A crash before any append: the preallocation was never synced, the header was.
+  PowerLoss();
+  EXPECT_EQ(kSegmentHeaderSize, test::FileSize(segment));
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_FALSE(report_.torn_tail);
+}
+
+TEST_F(FaultTest, CrashLeavesAZeroTailThatOpenTrimsAndAppendsContinue) {
+  ASSERT_TRUE(OpenLog().ok());
+  for (int i = 0; i < 3; ++i) {
+    auto lsn = log_->AppendAndSync(1, "synced-" + std::to_string(i));
+    ASSERT_TRUE(lsn.ok());
+    EXPECT_EQ(static_cast<Lsn>(i + 1), *lsn);
+  }
+  ASSERT_TRUE(log_->Append(1, "lost").ok());
+  const std::string segment = SegmentPath(dir_, log_->current_segment());
+  PowerLoss();
+  // The synced records, then zeros to the preallocated length (where "lost" was too).
+  const uint64_t synced_end = 3 * (kFrameHeaderSize + 8) + kSegmentHeaderSize;
+  ASSERT_GT(test::FileSize(segment), synced_end + (1 << 20));
+  EXPECT_EQ(std::string(test::FileSize(segment) - synced_end, '\0'),
+            test::ReadBytes(segment).substr(synced_end));
+
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_EQ(std::vector<std::string>({"synced-0", "synced-1", "synced-2"}), recovered_);
+  EXPECT_FALSE(report_.torn_tail) << report_.torn_detail;
+  EXPECT_EQ(synced_end, test::FileSize(segment));
+  for (int i = 0; i < 2; ++i) {
+    auto lsn = log_->AppendAndSync(1, "after-" + std::to_string(i));
+    ASSERT_TRUE(lsn.ok());
+    EXPECT_EQ(static_cast<Lsn>(i + 1), *lsn);
+  }
+  PowerLoss();
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_EQ(std::vector<std::string>({"synced-0", "synced-1", "synced-2", "after-0", "after-1"}),
+            recovered_);
+  EXPECT_FALSE(report_.torn_tail);
+}
+
+TEST_F(FaultTest, SegmentsBeforeTheLastHaveNoZeroTailAfterPowerLoss) {
+  ASSERT_TRUE(OpenLog(/*segment_bytes=*/512).ok());
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(log_->Append(1, "record-" + std::to_string(i) + std::string(30, 'x')).ok());
+  }
+  const uint64_t last = log_->current_segment();
+  ASSERT_GT(last, 3u);
+  PowerLoss();
+  std::vector<uint64_t> ends(last + 1, kSegmentHeaderSize);  // by segment: end of records
+  ASSERT_TRUE(ReadLog(
+                  &env_, dir_,
+                  [&](const LogRecord& r) {
+                    ends[r.segment] = r.offset + kFrameHeaderSize + r.payload.size();
+                    return Status::Ok();
+                  },
+                  nullptr)
+                  .ok());
+  for (uint64_t segment = 1; segment < last; ++segment) {
+    EXPECT_EQ(ends[segment], test::FileSize(SegmentPath(dir_, segment))) << segment;
+  }
+  // Neither the last segment's records nor its preallocation were synced.
+  EXPECT_EQ(kSegmentHeaderSize, test::FileSize(SegmentPath(dir_, last)));
+}
+
+TEST_F(FaultTest, WithoutPreallocationTheLogAppendsPlainly) {
+  env_.SetPreallocateSupported(false);
+  ASSERT_TRUE(OpenLog(/*segment_bytes=*/512).ok());
+  std::vector<std::string> written;
+  for (int i = 0; i < 20; ++i) {
+    written.push_back("record-" + std::to_string(i) + std::string(30, 'x'));
+    auto lsn = log_->AppendAndSync(1, written.back());
+    ASSERT_TRUE(lsn.ok()) << lsn.status().ToString();
+    EXPECT_EQ(static_cast<Lsn>(i + 1), *lsn);
+    // No space past the records, in any segment.
+    for (uint64_t segment = 1; segment <= log_->current_segment(); ++segment) {
+      ASSERT_EQ(env_.SyncedSize(SegmentPath(dir_, segment)).value_or(0),
+                test::FileSize(SegmentPath(dir_, segment)));
+    }
+  }
+  ASSERT_GT(log_->current_segment(), 1u);
+  ASSERT_TRUE(log_->Append(1, "lost").ok());
+  PowerLoss();
+  ASSERT_TRUE(OpenLog(512).ok());
+  EXPECT_EQ(written, recovered_);
+  EXPECT_FALSE(report_.torn_tail);
+}
+
+TEST_F(FaultTest, TornWriteIntoPreallocatedSpaceIsATornTail) {
+  ASSERT_TRUE(OpenLog().ok());
+  const uint64_t segment = log_->current_segment();
+  ASSERT_TRUE(log_->AppendAndSync(1, "a").ok());
+  const std::string last = "the record cut short";
+  ASSERT_TRUE(log_->Append(1, last).ok());
+  log_.reset();
+  ASSERT_TRUE(env_.TearLastWrite(kFrameHeaderSize + 3).ok());
+  // The torn-off bytes read as zeros: the file keeps its length.
+  const std::string path = SegmentPath(dir_, segment);
+  const uint64_t kept = kSegmentHeaderSize + kFrameHeaderSize + 1 + kFrameHeaderSize + 3;
+  EXPECT_EQ(kept + last.size() - 3, test::FileSize(path));
+  EXPECT_EQ(std::string(last.size() - 3, '\0'), test::ReadBytes(path).substr(kept));
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_EQ(std::vector<std::string>({"a"}), recovered_);
+  EXPECT_TRUE(report_.torn_tail);
+  EXPECT_NE(std::string::npos, report_.torn_detail.find("checksum mismatch"))
+      << report_.torn_detail;
+}
+
 // A seeded random workload with crashes of every kind: whatever was synced must come
 // back, and what comes back is always a prefix of what was written.
 TEST_F(FaultTest, RandomCrashesNeverLoseSyncedRecords) {

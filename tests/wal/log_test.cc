@@ -210,14 +210,183 @@ TEST_F(LogTest, ChecksumMismatchInLastRecordIsTornTail) {
   EXPECT_NE(std::string::npos, open_report_.torn_detail.find("checksum mismatch"));
 }
 
-TEST_F(LogTest, ZeroFilledTailIsTrimmed) {
+TEST_F(LogTest, ZeroFilledTailIsACleanEndAndIsTrimmed) {
   WriteSegments({{"a", "b"}});
   const uint64_t size = test::FileSize(SegmentFile(1));
   std::filesystem::resize_file(SegmentFile(1), size + 4096);  // preallocated, never written
+  std::vector<LogRecord> records;
+  ReadReport report;
+  ASSERT_TRUE(Read(&records, &report).ok());
+  EXPECT_EQ(std::vector<std::string>({"a", "b"}), Payloads(records));
+  EXPECT_FALSE(report.torn_tail) << report.torn_detail;
+
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_EQ(std::vector<std::string>({"a", "b"}), Payloads(recovered_));
+  EXPECT_FALSE(open_report_.torn_tail);
+  EXPECT_EQ(size, test::FileSize(SegmentFile(1)));
+}
+
+TEST_F(LogTest, TornRecordBeforeManyMiBOfZerosIsATornTail) {
+  WriteSegments({{"a", "b", "ccccccccc"}});
+  std::vector<LogRecord> records;
+  ASSERT_TRUE(Read(&records, nullptr).ok());
+  const uint64_t torn_offset = records[2].offset;
+  // The last record lost its payload in a crash; the preallocated space after it is
+  // zeros. The search for a valid record after the tear crosses all of them.
+  test::ShrinkFile(SegmentFile(1), 4);
+  const uint64_t size = test::FileSize(SegmentFile(1));
+  std::filesystem::resize_file(SegmentFile(1), size + (32 << 20));
   ASSERT_TRUE(OpenLog().ok());
   EXPECT_EQ(std::vector<std::string>({"a", "b"}), Payloads(recovered_));
   EXPECT_TRUE(open_report_.torn_tail);
-  EXPECT_EQ(size, test::FileSize(SegmentFile(1)));
+  EXPECT_EQ(torn_offset, open_report_.torn_offset);
+  EXPECT_NE(std::string::npos, open_report_.torn_detail.find("checksum mismatch"))
+      << open_report_.torn_detail;
+  EXPECT_EQ(torn_offset, test::FileSize(SegmentFile(1)));
+}
+
+TEST_F(LogTest, GarbageAmidZerosFollowedByAValidRecordIsCorruption) {
+  WriteSegments({{"a", "b"}});
+  std::vector<LogRecord> records;
+  ASSERT_TRUE(Read(&records, nullptr).ok());
+  const uint64_t end = test::FileSize(SegmentFile(1));
+  // After the records: zeros, a stray byte, zeros, a valid record of this segment, and
+  // preallocated zeros. A valid record after the damage means it is not a torn tail.
+  std::string frame;
+  EncodeFrame(1, 1, "late", &frame);
+  std::string tail(100, '\0');
+  tail[40] = 'x';
+  const uint64_t valid_at = end + tail.size();
+  tail += frame + std::string(1 << 20, '\0');
+  test::WriteBytes(SegmentFile(1), test::ReadBytes(SegmentFile(1)) + tail);
+
+  records.clear();
+  Status status = Read(&records, nullptr);
+  ASSERT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_EQ(std::vector<std::string>({"a", "b"}), Payloads(records));
+  EXPECT_NE(std::string::npos,
+            status.message().find(SegmentFileName(1) + " offset " + std::to_string(end) +
+                                  ": zero-filled header followed by data, followed by a valid "
+                                  "record at offset " +
+                                  std::to_string(valid_at)))
+      << status.ToString();
+  EXPECT_TRUE(OpenLog().IsCorruption());
+}
+
+TEST_F(LogTest, ZeroTailInClosedSegmentIsNotCorruptionButGarbageIs) {
+  WriteSegments({{"a"}, {"b"}});
+  const uint64_t size = test::FileSize(SegmentFile(1));
+  std::filesystem::resize_file(SegmentFile(1), size + 4096);
+  ASSERT_TRUE(OpenLog().ok());  // as before preallocation: zero fill ends any segment
+  EXPECT_EQ(std::vector<std::string>({"a", "b"}), Payloads(recovered_));
+  log_.reset();
+  test::OverwriteBytes(SegmentFile(1), size + 100, "x");
+  Status status = OpenLog();
+  ASSERT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_NE(std::string::npos, status.message().find(SegmentFileName(1))) << status.ToString();
+}
+
+TEST_F(LogTest, ZeroFilledNewestSegmentWithoutHeaderIsCorruption) {
+  WriteSegments({{"a"}});
+  // The writer preallocates only after the header is synced, so this is damage.
+  test::WriteBytes(SegmentFile(2), std::string(1 << 20, '\0'));
+  Status status = OpenLog();
+  ASSERT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_NE(std::string::npos, status.message().find("bad segment magic")) << status.ToString();
+}
+
+TEST_F(LogTest, ZeroedHeaderOfClosedSegmentIsCorruption) {
+  WriteSegments({{"a"}, {"b"}});
+  test::WriteBytes(SegmentFile(1), std::string(4096, '\0'));
+  Status status = OpenLog();
+  ASSERT_TRUE(status.IsCorruption()) << status.ToString();
+  EXPECT_NE(std::string::npos, status.message().find("bad segment magic")) << status.ToString();
+}
+
+TEST_F(LogTest, DamagedHeaderOfLastSegmentFollowedByDataIsCorruption) {
+  WriteSegments({{"a"}});
+  test::WriteBytes(SegmentFile(2),
+                   std::string(kSegmentHeaderSize, '\0') + "x" + std::string(4096, '\0'));
+  EXPECT_TRUE(OpenLog().IsCorruption());
+}
+
+TEST(PreallocationEndTest, StepsAheadOfTheWriteAndStopsAtTheSegmentLimit) {
+  constexpr uint64_t kStep = 1000, kSegment = 10000;
+  // The write fits in what is preallocated: nothing to do.
+  EXPECT_EQ(2000u, PreallocationEnd(1500, 2000, kStep, kSegment));
+  EXPECT_EQ(2000u, PreallocationEnd(2000, 2000, kStep, kSegment));
+  // It does not: one step past the write.
+  EXPECT_EQ(1024u, PreallocationEnd(24, 0, kStep, kSegment));
+  EXPECT_EQ(3001u, PreallocationEnd(2001, 2000, kStep, kSegment));
+  // Never past the segment limit, and nothing when the write reaches it.
+  EXPECT_EQ(kSegment, PreallocationEnd(9500, 9000, kStep, kSegment));
+  EXPECT_EQ(9000u, PreallocationEnd(kSegment, 9000, kStep, kSegment));
+  EXPECT_EQ(9000u, PreallocationEnd(kSegment + 5000, 9000, kStep, kSegment));
+  // Turned off.
+  EXPECT_EQ(0u, PreallocationEnd(24, 0, 0, kSegment));
+}
+
+TEST_F(LogTest, SegmentIsPreallocatedWhileOpenAndCutWhenClosed) {
+  LogOptions options = Options();
+  options.preallocate_bytes = 1 << 20;
+  ASSERT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+  auto lsn = log_->AppendAndSync(1, "a");
+  ASSERT_TRUE(lsn.ok());
+  const uint64_t logical = kSegmentHeaderSize + kFrameHeaderSize + 1;
+  EXPECT_EQ(kSegmentHeaderSize + (1 << 20), test::FileSize(SegmentFile(1)));
+  // Allocated on disk, not a sparse hole.
+  EXPECT_GE(test::AllocatedBytes(SegmentFile(1)), uint64_t{1} << 20);
+  log_.reset();
+  EXPECT_EQ(logical, test::FileSize(SegmentFile(1)));
+}
+
+TEST_F(LogTest, PreallocationStepsAheadAsTheSegmentGrows) {
+  LogOptions options = Options();
+  options.preallocate_bytes = 4096;
+  ASSERT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+  const std::string payload(1000 - kFrameHeaderSize, 'p');
+  uint64_t logical = kSegmentHeaderSize;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(log_->Append(1, payload).ok());
+    logical += 1000;
+    const uint64_t length = test::FileSize(SegmentFile(1));
+    EXPECT_GT(length, logical) << "record " << i;
+    EXPECT_LE(length, logical + 4096) << "record " << i;
+  }
+  log_.reset();
+  EXPECT_EQ(logical, test::FileSize(SegmentFile(1)));
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_EQ(10u, recovered_.size());
+}
+
+TEST_F(LogTest, RotationCutsTheOldSegmentToItsRecords) {
+  LogOptions options = Options(/*segment_bytes=*/1000);
+  options.preallocate_bytes = 4096;
+  ASSERT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+  const std::string payload(100, 'p');
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(log_->Append(1, payload).ok());
+  ASSERT_TRUE(log_->Rotate().ok());
+  const uint64_t current = log_->current_segment();
+  ASSERT_GE(current, 3u);
+  std::vector<LogRecord> records;
+  ASSERT_TRUE(Read(&records, nullptr).ok());
+  std::vector<uint64_t> ends(current, 0);  // by segment: where its last record ends
+  for (const LogRecord& record : records) {
+    ends[record.segment] = record.offset + kFrameHeaderSize + record.payload.size();
+  }
+  for (uint64_t segment = 1; segment < current; ++segment) {
+    EXPECT_EQ(ends[segment], test::FileSize(SegmentFile(segment))) << "segment " << segment;
+  }
+  // The current segment is preallocated up to the segment limit.
+  EXPECT_EQ(1000u, test::FileSize(SegmentFile(current)));
+}
+
+TEST_F(LogTest, ZeroPreallocationMeansPlainAppends) {
+  LogOptions options = Options();
+  options.preallocate_bytes = 0;
+  ASSERT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+  ASSERT_TRUE(log_->AppendAndSync(1, "a").ok());
+  EXPECT_EQ(kSegmentHeaderSize + kFrameHeaderSize + 1, test::FileSize(SegmentFile(1)));
 }
 
 TEST_F(LogTest, ChecksumMismatchInMiddleIsCorruption) {
@@ -518,6 +687,8 @@ class GatedEnv : public Env {
     }
     Status Close() override { return base_->Close(); }
     uint64_t Size() const override { return base_->Size(); }
+    Status Preallocate(uint64_t size) override { return base_->Preallocate(size); }
+    Status TruncateToSize() override { return base_->TruncateToSize(); }
 
    private:
     GatedEnv* const env_;

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -29,6 +30,16 @@ inline void WriteBytes(const std::string& path, std::string_view bytes) {
 }
 
 inline uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
+
+// Disk space the file takes (st_blocks): less than its size when it has holes.
+inline uint64_t AllocatedBytes(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    ADD_FAILURE() << "stat " << path;
+    return 0;
+  }
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
 
 // Cuts `bytes` off the end of the file.
 inline void ShrinkFile(const std::string& path, uint64_t bytes) {
