@@ -27,12 +27,14 @@ void CommitCourier::Stop() {
 }
 
 void CommitCourier::Send(int64_t txid, Done done) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(Pending{txid, std::move(done)});
     queued_at_.push_back(std::chrono::steady_clock::now());
+    wake = sleeping_ || queue_.size() == max_batch_;
   }
-  queued_cv_.notify_one();
+  if (wake) queued_cv_.notify_one();
 }
 
 std::vector<CommitCourier::Pending> CommitCourier::Take(size_t max) {
@@ -46,12 +48,29 @@ std::vector<CommitCourier::Pending> CommitCourier::Take(size_t max) {
   return taken;
 }
 
+// Empty looks before the courier sleeps until the next Send.
+constexpr int kQuietLooksBeforeSleep = 64;
+
 void CommitCourier::Run() {
   std::vector<Pending> batch;
   std::unique_lock<std::mutex> lock(mu_);
+  int quiet_looks = 0;
   while (true) {
-    queued_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
+    if (queue_.empty()) {
+      if (quiet_looks < kQuietLooksBeforeSleep) {
+        // Under load prepares carry most commits: look again in a while
+        // rather than be woken by every Send.
+        ++quiet_looks;
+        queued_cv_.wait_for(lock, linger_, [this] { return stopping_; });
+        continue;
+      }
+      sleeping_ = true;
+      queued_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      sleeping_ = false;
+      continue;
+    }
+    quiet_looks = 0;
     // Give a prepare the chance to carry the oldest commit; leave when it has
     // waited `linger`, or when a full batch is queued.
     const auto due = queued_at_.front() + linger_;

@@ -63,6 +63,9 @@ class CommitCourier {
   std::condition_variable queued_cv_;
   std::deque<Pending> queue_;
   std::deque<std::chrono::steady_clock::time_point> queued_at_;  // parallel to queue_
+  // The courier waits for a Send only after a quiet spell; otherwise it looks
+  // every `linger` by itself, so that a busy Send path wakes no thread.
+  bool sleeping_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };

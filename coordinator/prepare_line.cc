@@ -12,6 +12,20 @@ void PrepareLine::Waiter::Wake() {
   cv_.notify_one();
 }
 
+void PrepareLine::Waiter::Expect(int count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  expected_ += count;
+}
+
+void PrepareLine::Waiter::Answered(bool send_again) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--expected_ > 0 && !send_again) return;
+    ++wakes_;
+  }
+  cv_.notify_one();
+}
+
 bool PrepareLine::Waiter::WaitUntil(Clock::time_point deadline) {
   std::unique_lock<std::mutex> lock(mu_);
   const bool woken = cv_.wait_until(lock, deadline, [this] { return wakes_ != seen_; });
@@ -31,6 +45,7 @@ size_t PrepareBytes(const rpc::PrepareRequest& request) {
 }
 
 void PrepareLine::Enqueue(ItemPtr item) {
+  item->waiter->Expect(1);
   std::lock_guard<std::mutex> lock(mu_);
   queue_.push_back(std::move(item));
 }
@@ -60,15 +75,16 @@ std::vector<PrepareLine::ItemPtr> PrepareLine::Claim(Clock::time_point now) {
   for (const ItemPtr& item : expired) {
     item->failure = CallFailure{false, rpc::ErrorCode::INTERNAL, "not sent before its deadline"};
     item->done.store(true, std::memory_order_release);
-    item->waiter->Wake();
+    item->waiter->Answered(false);
   }
   return batch;
 }
 
 void PrepareLine::Finish(const std::vector<ItemPtr>& batch) {
   for (const ItemPtr& item : batch) {
+    const bool send_again = !item->failure && item->result.try_again;
     item->done.store(true, std::memory_order_release);
-    item->waiter->Wake();
+    item->waiter->Answered(send_again);
   }
   std::shared_ptr<Waiter> next;
   {
@@ -85,6 +101,7 @@ bool PrepareLine::Cancel(const ItemPtr& item) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = std::find(queue_.begin(), queue_.end(), item);
     if (it == queue_.end()) return false;
+    item->waiter->Expect(-1);
     const bool was_first = it == queue_.begin();
     queue_.erase(it);
     // The oldest prepare's thread was the one to send the next call.

@@ -26,9 +26,16 @@ class PrepareLine {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // A transaction's thread waits on one of these for all its prepares.
+  // A transaction's thread waits on one of these for all its prepares: it
+  // is woken when its turn comes to send, or when the last of its prepares
+  // (or one to send again) is answered, not once per answer.
   class Waiter {
    public:
+    // `count` more prepares of this transaction are on their way.
+    void Expect(int count);
+    // One of them is answered; wakes the thread if it was the last or if it
+    // must be sent again.
+    void Answered(bool send_again);
     void Wake();
     // Returns true once woken since the previous call, false at `deadline`.
     bool WaitUntil(Clock::time_point deadline);
@@ -38,6 +45,7 @@ class PrepareLine {
     std::condition_variable cv_;
     uint64_t wakes_ = 0;
     uint64_t seen_ = 0;
+    int expected_ = 0;
   };
 
   struct Item {
@@ -56,6 +64,7 @@ class PrepareLine {
   explicit PrepareLine(size_t max_items = 64, size_t max_bytes = 4 << 20)
       : max_items_(max_items == 0 ? 1 : max_items), max_bytes_(max_bytes) {}
 
+  // Queues the item; its waiter now expects its answer.
   void Enqueue(ItemPtr item);
   // When no call is in flight: the queued prepares for the next one (the
   // line is now busy; the caller sends them and calls Finish). Prepares whose

@@ -61,6 +61,27 @@ TEST(PrepareLineTest, FinishWakesTheSentAndTheOldestQueuedButNoOneElse) {
   EXPECT_FALSE(Woken(*younger));
 }
 
+TEST(PrepareLineTest, ATransactionIsWokenByItsLastAnswerOrOneToSendAgainNotEachAnswer) {
+  PrepareLine first_line;
+  PrepareLine second_line;
+  auto waiter = std::make_shared<PrepareLine::Waiter>();
+  first_line.Enqueue(MakeItem(1, waiter));
+  second_line.Enqueue(MakeItem(1, waiter));
+  std::vector<ItemPtr> first = first_line.Claim();
+  std::vector<ItemPtr> second = second_line.Claim();
+  first_line.Finish(first);
+  EXPECT_FALSE(Woken(*waiter)) << "one of two answers";
+  second_line.Finish(second);
+  EXPECT_TRUE(Woken(*waiter));
+
+  first_line.Enqueue(MakeItem(2, waiter));
+  second_line.Enqueue(MakeItem(2, waiter));
+  first = first_line.Claim();
+  first[0]->result.try_again = true;
+  first_line.Finish(first);
+  EXPECT_TRUE(Woken(*waiter)) << "a prepare to send again wakes at once";
+}
+
 TEST(PrepareLineTest, ACallTakesAtMostMaxItemsAndMaxBytesButAlwaysOne) {
   PrepareLine line(/*max_items=*/2, /*max_bytes=*/1000);
   auto waiter = std::make_shared<PrepareLine::Waiter>();
@@ -80,9 +101,10 @@ TEST(PrepareLineTest, ACallTakesAtMostMaxItemsAndMaxBytesButAlwaysOne) {
 TEST(PrepareLineTest, APrepareWhoseDeadlinePassedIsFinishedAsFailedNotSent) {
   PrepareLine line;
   auto waiter = std::make_shared<PrepareLine::Waiter>();
+  auto other = std::make_shared<PrepareLine::Waiter>();
   ItemPtr late = MakeItem(1, waiter, Clock::now() - std::chrono::milliseconds(1));
   line.Enqueue(late);
-  line.Enqueue(MakeItem(2, waiter));
+  line.Enqueue(MakeItem(2, other));
   std::vector<ItemPtr> batch = line.Claim();
   ASSERT_EQ(batch.size(), 1u);
   EXPECT_EQ(batch[0]->request.txid, 2);
