@@ -153,6 +153,17 @@ Clock::duration RetryBackoff(int attempt) {
 
 }  // namespace
 
+// One branch's prepare while its transaction waits for the votes.
+struct Coordinator::PendingBranch {
+  PrepareLine* line = nullptr;
+  PrepareLine::ItemPtr item;
+  // Answered try_again: queued again at resend_at.
+  std::optional<Clock::time_point> resend_at;
+  Clock::time_point busy_since;  // first try_again
+  int attempts = 0;
+  bool timed_out = false;
+};
+
 std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
                                                              const rpc::ExecuteRequest& request,
                                                              bool one_phase,
@@ -160,32 +171,28 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
   const size_t n = request.branches.size();
   const int64_t timeout_ms = MillisUntil(deadline);
   auto waiter = std::make_shared<PrepareLine::Waiter>();
-  std::vector<PrepareLine*> lines(n);
-  std::vector<PrepareLine::ItemPtr> items(n);
+  std::vector<PendingBranch> branches(n);
   for (size_t i = 0; i < n; ++i) {
-    const std::string& name = request.branches[i].participant;
-    lines[i] = lines_.at(name).get();
-    items[i] = std::make_shared<PrepareLine::Item>();
-    items[i]->request.txid = txid;
-    items[i]->request.statements = request.branches[i].statements;
-    items[i]->request.__set_one_phase(one_phase);
-    items[i]->waiter = waiter;
-    items[i]->deadline = deadline;
-    lines[i]->Enqueue(items[i]);
+    PendingBranch& branch = branches[i];
+    branch.line = lines_.at(request.branches[i].participant).get();
+    branch.item = std::make_shared<PrepareLine::Item>();
+    branch.item->request.txid = txid;
+    branch.item->request.statements = request.branches[i].statements;
+    branch.item->request.__set_one_phase(one_phase);
+    branch.item->waiter = waiter;
+    branch.item->deadline = deadline;
+    branch.line->Enqueue(branch.item);
   }
-  // A branch answered retry waits here until resend_at, then queues again.
-  std::vector<std::optional<Clock::time_point>> resend_at(n);
-  std::vector<Clock::time_point> busy_since(n);
-  std::vector<int> attempts(n, 0);
-  std::vector<char> timed_out(n, 0);
   while (true) {
     // Send what is queued on every free line this transaction waits for.
     std::vector<Claim> claims;
     for (size_t i = 0; i < n; ++i) {
-      if (resend_at[i] || items[i]->done.load(std::memory_order_acquire)) continue;
-      std::vector<PrepareLine::ItemPtr> batch = lines[i]->Claim();
-      if (!batch.empty())
+      const PendingBranch& branch = branches[i];
+      if (branch.resend_at || branch.item->done.load(std::memory_order_acquire)) continue;
+      std::vector<PrepareLine::ItemPtr> batch = branch.line->Claim();
+      if (!batch.empty()) {
         claims.push_back(Claim{request.branches[i].participant, std::move(batch)});
+      }
     }
     if (!claims.empty()) SendPrepares(claims);
 
@@ -193,68 +200,62 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
     bool waiting = false;
     bool requeued = false;
     Clock::time_point wake_at = deadline;
-    for (size_t i = 0; i < n; ++i) {
-      if (resend_at[i]) {
-        if (now < *resend_at[i]) {
-          wake_at = std::min(wake_at, *resend_at[i]);
-          waiting = true;
-          continue;
-        }
-        // Sent again with everything as before, and how long it has waited.
-        auto again = std::make_shared<PrepareLine::Item>();
-        again->request = items[i]->request;
-        again->request.__set_waited_ms(static_cast<int32_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(now - busy_since[i]).count()));
-        again->waiter = waiter;
-        again->deadline = deadline;
-        items[i] = std::move(again);
-        resend_at[i].reset();
-        lines[i]->Enqueue(items[i]);
-        waiting = true;
-        requeued = true;
-        continue;
-      }
-      PrepareLine::Item& item = *items[i];
-      if (!item.done.load(std::memory_order_acquire)) {
-        waiting = true;
-        continue;
-      }
-      if (!item.failure && item.result.try_again && now < deadline) {
-        if (attempts[i]++ == 0) busy_since[i] = now;
-        resend_at[i] = now + RetryBackoff(attempts[i] - 1);
-        wake_at = std::min(wake_at, *resend_at[i]);
-        waiting = true;
-      }
+    for (PendingBranch& branch : branches) {
+      const BranchStep step = Step(branch, now, deadline);
+      waiting = waiting || step != BranchStep::kAnswered;
+      requeued = requeued || step == BranchStep::kQueuedAgain;
+      if (branch.resend_at) wake_at = std::min(wake_at, *branch.resend_at);
     }
     if (!waiting) break;
-    if (requeued || std::any_of(resend_at.begin(), resend_at.end(),
-                                [&](const auto& at) { return at && *at <= now; })) {
-      continue;
-    }
+    if (requeued) continue;  // claim it at once if its line is free
     if (!waiter->WaitUntil(wake_at) && Clock::now() >= deadline) {
       // Out of time: what is still queued is withdrawn; what is in flight
       // answers to nobody (an abort follows it).
-      for (size_t i = 0; i < n; ++i) {
-        if (resend_at[i] || !items[i]->done.load(std::memory_order_acquire)) {
-          if (!resend_at[i]) lines[i]->Cancel(items[i]);
-          timed_out[i] = 1;
-        }
+      for (PendingBranch& branch : branches) {
+        if (!branch.resend_at && branch.item->done.load(std::memory_order_acquire)) continue;
+        if (!branch.resend_at) branch.line->Cancel(branch.item);
+        branch.timed_out = true;
       }
       break;
     }
   }
   std::vector<VoteResult> votes(n);
   for (size_t i = 0; i < n; ++i) {
-    if (timed_out[i]) {
+    if (branches[i].timed_out) {
       votes[i].vote = BranchVote::kFailed;
       votes[i].timed_out = true;
       votes[i].reason =
           "no vote within the prepare timeout (" + std::to_string(timeout_ms) + " ms)";
       continue;
     }
-    votes[i] = VoteOf(*items[i], deadline, timeout_ms);
+    votes[i] = VoteOf(*branches[i].item, deadline, timeout_ms);
   }
   return votes;
+}
+
+Coordinator::BranchStep Coordinator::Step(PendingBranch& branch, Clock::time_point now,
+                                          Clock::time_point deadline) {
+  if (branch.resend_at) {
+    if (now < *branch.resend_at) return BranchStep::kWaiting;
+    // Sent again with everything as before, and how long it has waited.
+    auto again = std::make_shared<PrepareLine::Item>();
+    again->request = branch.item->request;
+    again->request.__set_waited_ms(static_cast<int32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - branch.busy_since).count()));
+    again->waiter = branch.item->waiter;
+    again->deadline = deadline;
+    branch.item = std::move(again);
+    branch.resend_at.reset();
+    branch.line->Enqueue(branch.item);
+    return BranchStep::kQueuedAgain;
+  }
+  const PrepareLine::Item& item = *branch.item;
+  if (!item.done.load(std::memory_order_acquire)) return BranchStep::kWaiting;
+  if (item.failure || !item.result.try_again || now >= deadline) return BranchStep::kAnswered;
+  // A row it writes is held by a prepared transaction: back off, then resend.
+  if (branch.attempts++ == 0) branch.busy_since = now;
+  branch.resend_at = now + RetryBackoff(branch.attempts - 1);
+  return BranchStep::kWaiting;
 }
 
 Coordinator::VoteResult Coordinator::VoteOf(const PrepareLine::Item& item,

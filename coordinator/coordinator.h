@@ -95,6 +95,12 @@ class Coordinator {
   std::vector<VoteResult> PrepareAll(int64_t txid, const rpc::ExecuteRequest& request,
                                      bool one_phase,
                                      std::chrono::steady_clock::time_point deadline);
+  struct PendingBranch;
+  enum class BranchStep { kWaiting, kQueuedAgain, kAnswered };
+  // Moves one branch on: queues it again when its backoff is over, or starts
+  // the backoff when it was answered try_again.
+  static BranchStep Step(PendingBranch& branch, std::chrono::steady_clock::time_point now,
+                         std::chrono::steady_clock::time_point deadline);
   // One batch claimed from a participant's line.
   struct Claim {
     std::string participant;
