@@ -23,13 +23,7 @@ std::string Quote(const std::string& name) {
 
 std::string Param(size_t index) { return "?" + std::to_string(index); }
 
-// One change as the iterator presents it.
-struct Change {
-  const char* table = nullptr;
-  int columns = 0;
-  int op = 0;
-  unsigned char* pk_flags = nullptr;
-};
+using Change = ChangesetApplier::Change;
 
 Change Current(sqlite3_changeset_iter* iter) {
   Change change;
@@ -49,6 +43,14 @@ sqlite3_value* Value(sqlite3_changeset_iter* iter, ValueOf which, int column) {
 }
 
 }  // namespace
+
+bool ChangesetApplier::Matches(const TableShape& table, const Change& change) {
+  if (table.columns.size() != static_cast<size_t>(change.columns)) return false;
+  for (int i = 0; i < change.columns; ++i) {
+    if (table.primary_key[static_cast<size_t>(i)] != (change.pk_flags[i] != 0)) return false;
+  }
+  return true;
+}
 
 StatusOr<const ChangesetApplier::TableShape*> ChangesetApplier::ShapeOf(const std::string& table) {
   auto cached = shapes_.find(table);
@@ -83,18 +85,12 @@ StatusOr<bool> ChangesetApplier::Fits(const std::string& changeset) {
     return Status::IoError("changeset: " + std::string(sqlite3_errmsg(db_)));
   }
   IterPtr iter(raw);
-  std::string last_table;
   while (sqlite3changeset_next(raw) == SQLITE_ROW) {
+    // Every change: a changeset may name one table twice, with another shape.
     const Change change = Current(raw);
-    if (last_table == change.table) continue;
-    last_table = change.table;
-    StatusOr<const TableShape*> shape = ShapeOf(last_table);
+    StatusOr<const TableShape*> shape = ShapeOf(change.table);
     if (!shape.ok()) return shape.status();
-    const TableShape& table = **shape;
-    if (table.columns.size() != static_cast<size_t>(change.columns)) return false;
-    for (int i = 0; i < change.columns; ++i) {
-      if (table.primary_key[static_cast<size_t>(i)] != (change.pk_flags[i] != 0)) return false;
-    }
+    if (!Matches(**shape, change)) return false;
   }
   if (sqlite3changeset_finalize(iter.release()) != SQLITE_OK) {
     return Status::IoError("changeset: " + std::string(sqlite3_errmsg(db_)));
@@ -116,6 +112,10 @@ Status ChangesetApplier::Apply(int64_t txid, const std::string& changeset) {
     StatusOr<const TableShape*> shape = ShapeOf(change.table);
     if (!shape.ok()) return shape.status();
     const TableShape& table = **shape;
+    if (!Matches(table, change)) {
+      return Status::Corruption(prefix + "table '" + change.table +
+                                "' does not have the shape the change was captured with");
+    }
     const std::string name = Quote(change.table);
     // Binds the key columns' values from `which` after `bound` parameters and
     // returns the WHERE clause for them.

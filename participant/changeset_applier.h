@@ -33,12 +33,21 @@ class ChangesetApplier {
   // which handles those cases.
   StatusOr<bool> Fits(const std::string& changeset);
 
+  // One change as SQLite's changeset iterator presents it.
+  struct Change {
+    const char* table = nullptr;
+    int columns = 0;
+    int op = 0;
+    unsigned char* pk_flags = nullptr;
+  };
+
  private:
   struct TableShape {
     std::vector<std::string> columns;  // quoted, in table order
     std::vector<bool> primary_key;
   };
   StatusOr<const TableShape*> ShapeOf(const std::string& table);
+  static bool Matches(const TableShape& table, const Change& change);
   // The compiled statement for `sql`, or an error naming the txid.
   StatusOr<sqlite3_stmt*> Statement(int64_t txid, const std::string& sql);
 

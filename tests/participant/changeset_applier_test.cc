@@ -161,5 +161,38 @@ TEST_F(ChangesetApplierTest, ATableWithAnotherShapeDoesNotFit) {
   EXPECT_FALSE(*fits);
 }
 
+// Found by changeset_fuzzer: a changeset may name one table twice, the second
+// time with another number of columns. Neither check nor apply may trust the
+// first shape it saw.
+TEST_F(ChangesetApplierTest, ATableNamedTwiceWithAnotherShapeIsRefusedNotOverrun) {
+  const std::string five_columns = Capture("UPDATE accounts SET balance = 1 WHERE id = 1");
+  test::TempDir other_dir;
+  const std::string other_path = other_dir.Join("other.db");
+  test::ExecRaw(other_path,
+                "CREATE TABLE accounts(id INTEGER PRIMARY KEY, a, b, c, d, e, f, g, h);"
+                "INSERT INTO accounts(id) VALUES (1)");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(other_path.c_str(), &other), SQLITE_OK);
+  sqlite3_session* session = nullptr;
+  ASSERT_EQ(sqlite3session_create(other, "main", &session), SQLITE_OK);
+  sqlite3session_attach(session, nullptr);
+  Exec(other, "UPDATE accounts SET h = 9 WHERE id = 1");
+  int size = 0;
+  void* data = nullptr;
+  ASSERT_EQ(sqlite3session_changeset(session, &size, &data), SQLITE_OK);
+  const std::string nine_columns(static_cast<const char*>(data), static_cast<size_t>(size));
+  sqlite3_free(data);
+  sqlite3session_delete(session);
+  sqlite3_close(other);
+
+  const std::string both = five_columns + nine_columns;
+  StatusOr<bool> fits = applier_->Fits(both);
+  ASSERT_TRUE(fits.ok()) << fits.status().ToString();
+  EXPECT_FALSE(*fits);
+  Status status = Apply(both);
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("shape"), std::string::npos) << status.message();
+}
+
 }  // namespace
 }  // namespace twopc::participant
