@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "tests/participant/changeset_capture.h"
 #include "tests/participant/test_util.h"
 
 namespace twopc::participant {
@@ -36,19 +37,7 @@ class ChangesetApplierTest : public ::testing::Test {
   }
 
   // Runs sql on the source and returns the changes it made.
-  std::string Capture(const std::string& sql) {
-    sqlite3_session* session = nullptr;
-    EXPECT_EQ(sqlite3session_create(source_, "main", &session), SQLITE_OK);
-    sqlite3session_attach(session, nullptr);
-    Exec(source_, sql);
-    int size = 0;
-    void* data = nullptr;
-    EXPECT_EQ(sqlite3session_changeset(session, &size, &data), SQLITE_OK);
-    std::string changeset(static_cast<const char*>(data), static_cast<size_t>(size));
-    sqlite3_free(data);
-    sqlite3session_delete(session);
-    return changeset;
-  }
+  std::string Capture(const std::string& sql) { return test::ChangesetOf(source_, sql); }
 
   Status Apply(const std::string& changeset) {
     Exec(target_, "BEGIN");
@@ -173,16 +162,8 @@ TEST_F(ChangesetApplierTest, ATableNamedTwiceWithAnotherShapeIsRefusedNotOverrun
                 "INSERT INTO accounts(id) VALUES (1)");
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(other_path.c_str(), &other), SQLITE_OK);
-  sqlite3_session* session = nullptr;
-  ASSERT_EQ(sqlite3session_create(other, "main", &session), SQLITE_OK);
-  sqlite3session_attach(session, nullptr);
-  Exec(other, "UPDATE accounts SET h = 9 WHERE id = 1");
-  int size = 0;
-  void* data = nullptr;
-  ASSERT_EQ(sqlite3session_changeset(session, &size, &data), SQLITE_OK);
-  const std::string nine_columns(static_cast<const char*>(data), static_cast<size_t>(size));
-  sqlite3_free(data);
-  sqlite3session_delete(session);
+  const std::string nine_columns =
+      test::ChangesetOf(other, "UPDATE accounts SET h = 9 WHERE id = 1");
   sqlite3_close(other);
 
   const std::string both = five_columns + nine_columns;

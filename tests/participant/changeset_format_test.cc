@@ -1,4 +1,5 @@
 #include "participant/changeset_format.h"
+#include "tests/participant/changeset_capture.h"
 
 #include <gtest/gtest.h>
 
@@ -52,19 +53,7 @@ class ChangesetFormatTest : public ::testing::Test {
     sqlite3_free(error);
   }
 
-  std::string ChangesetOf(const std::string& sql) {
-    sqlite3_session* session = nullptr;
-    EXPECT_EQ(sqlite3session_create(db_, "main", &session), SQLITE_OK);
-    EXPECT_EQ(sqlite3session_attach(session, nullptr), SQLITE_OK);
-    Exec(sql);
-    int size = 0;
-    void* data = nullptr;
-    EXPECT_EQ(sqlite3session_changeset(session, &size, &data), SQLITE_OK);
-    std::string changeset(static_cast<const char*>(data), static_cast<size_t>(size));
-    sqlite3_free(data);
-    sqlite3session_delete(session);
-    return changeset;
-  }
+  std::string ChangesetOf(const std::string& sql) { return test::ChangesetOf(db_, sql); }
 
   // Inserts, updates and deletes in two tables, every value type.
   std::string Mixed() {
