@@ -305,9 +305,20 @@ void Coordinator::SendPrepares(std::vector<Claim>& claims) {
   }
   auto remaining = [deadline] { return std::max<int64_t>(1, MillisUntil(deadline)); };
   auto send = [&](size_t k, ParticipantPool::Client& client) {
+    std::vector<PrepareLine::ItemPtr>& batch = claims[k].batch;
+    // The requests are lent to the call, not copied (their statements may be
+    // large), and given back to their items once written: a branch answered
+    // try_again is sent again from its item.
     std::vector<rpc::PrepareRequest> requests;
-    requests.reserve(claims[k].batch.size());
-    for (const PrepareLine::ItemPtr& item : claims[k].batch) requests.push_back(item->request);
+    requests.reserve(batch.size());
+    for (const PrepareLine::ItemPtr& item : batch) requests.push_back(std::move(item->request));
+    struct GiveBack {
+      std::vector<rpc::PrepareRequest>& requests;
+      std::vector<PrepareLine::ItemPtr>& batch;
+      ~GiveBack() {
+        for (size_t i = 0; i < batch.size(); ++i) batch[i]->request = std::move(requests[i]);
+      }
+    } give_back{requests, batch};
     std::vector<int64_t> commits;
     commits.reserve(carried[k].size());
     for (const CommitCourier::Pending& pending : carried[k]) commits.push_back(pending.txid);
