@@ -105,10 +105,4 @@ ConnectionAuthorizer::Active::Active(ConnectionAuthorizer* authorizer, Authorize
 
 ConnectionAuthorizer::Active::~Active() { authorizer_->state_ = nullptr; }
 
-ScopedAuthorizer::ScopedAuthorizer(sqlite3* db, AuthorizerState* state) : db_(db) {
-  sqlite3_set_authorizer(db_, Callback, state);
-}
-
-ScopedAuthorizer::~ScopedAuthorizer() { sqlite3_set_authorizer(db_, nullptr, nullptr); }
-
 }  // namespace twopc::participant

@@ -55,16 +55,4 @@ class ConnectionAuthorizer {
   AuthorizerState* state_ = nullptr;
 };
 
-// Installs the policy on db for as long as the returned guard lives.
-class ScopedAuthorizer {
- public:
-  ScopedAuthorizer(sqlite3* db, AuthorizerState* state);
-  ~ScopedAuthorizer();
-  ScopedAuthorizer(const ScopedAuthorizer&) = delete;
-  ScopedAuthorizer& operator=(const ScopedAuthorizer&) = delete;
-
- private:
-  sqlite3* db_;
-};
-
 }  // namespace twopc::participant

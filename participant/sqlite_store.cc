@@ -149,6 +149,7 @@ SqliteStore::~SqliteStore() {
   client_statements_.reset();
   internal_statements_.reset();
   writer_authorizer_.reset();
+  reader_authorizer_.reset();
   sqlite3_close(reader_);
   sqlite3_close(writer_);
 }
@@ -179,6 +180,7 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   }
   TWOPC_RETURN_IF_ERROR(
       OpenConnection(options.path, SQLITE_OPEN_READONLY, options.busy_timeout_ms, &store->reader_));
+  store->reader_authorizer_ = std::make_unique<ConnectionAuthorizer>(store->reader_);
   *out = std::move(store);
   return Status::Ok();
 }
@@ -542,7 +544,7 @@ StatusOr<QueryRows> SqliteStore::Query(const std::string& sql,
   std::lock_guard<std::mutex> lock(reader_mu_);
   AuthorizerState auth;
   auth.mode = SqlMode::kQuery;
-  ScopedAuthorizer authorizer(reader_, &auth);
+  ConnectionAuthorizer::Active authorizer(reader_authorizer_.get(), &auth);
   const char* tail = sql.c_str();
   const char* end = tail + sql.size();
   StmtPtr stmt;

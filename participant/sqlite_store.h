@@ -110,6 +110,7 @@ class SqliteStore {
   std::unique_ptr<ChangesetApplier> applier_;
   std::mutex reader_mu_;
   sqlite3* reader_;
+  std::unique_ptr<ConnectionAuthorizer> reader_authorizer_;  // queries are client SQL too
 };
 
 }  // namespace twopc::participant

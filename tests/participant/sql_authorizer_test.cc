@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <set>
 #include <string>
 
 #include "participant/sqlite_session.h"
@@ -99,37 +101,42 @@ TEST(SqlAuthorizer, LoadExtensionIsRefusedOtherFunctionsAllowed) {
   EXPECT_TRUE(Allowed(SqlMode::kBranch, SQLITE_FUNCTION, nullptr, "abs"));
 }
 
-// The guard installs the policy on a real connection and removes it again.
-class ScopedAuthorizerTest : public ::testing::Test {
+// The policy installed on a real connection, enforced while a run is active.
+class ConnectionAuthorizerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
     ASSERT_EQ(Exec("CREATE TABLE accounts(id INTEGER PRIMARY KEY, balance INTEGER)"), SQLITE_OK);
+    authorizer_ = std::make_unique<ConnectionAuthorizer>(db_);
   }
-  void TearDown() override { sqlite3_close(db_); }
+  void TearDown() override {
+    authorizer_.reset();
+    sqlite3_close(db_);
+  }
   int Exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
 
   sqlite3* db_ = nullptr;
+  std::unique_ptr<ConnectionAuthorizer> authorizer_;
 };
 
-TEST_F(ScopedAuthorizerTest, RecordsTablesWrittenInABranch) {
+TEST_F(ConnectionAuthorizerTest, RecordsTablesWrittenInABranch) {
   AuthorizerState state;
-  ScopedAuthorizer guard(db_, &state);
+  ConnectionAuthorizer::Active guard(authorizer_.get(), &state);
   EXPECT_EQ(Exec("INSERT INTO accounts VALUES (1, 10)"), SQLITE_OK);
   EXPECT_EQ(state.tables_written, std::set<std::string>{"accounts"});
   EXPECT_TRUE(state.denial.empty());
 }
 
-TEST_F(ScopedAuthorizerTest, RefusedStatementFailsAndKeepsTheFirstReason) {
+TEST_F(ConnectionAuthorizerTest, RefusedStatementFailsAndKeepsTheFirstReason) {
   AuthorizerState state;
-  ScopedAuthorizer guard(db_, &state);
+  ConnectionAuthorizer::Active guard(authorizer_.get(), &state);
   EXPECT_EQ(Exec("DROP TABLE accounts"), SQLITE_AUTH);
   EXPECT_EQ(Exec("PRAGMA journal_mode"), SQLITE_AUTH);
   EXPECT_NE(state.denial.find("schema changes"), std::string::npos) << state.denial;
 }
 
 // Each refused class, as real SQL on a connection, with the reason the client gets.
-TEST_F(ScopedAuthorizerTest, EachRefusedClassFailsOnARealConnectionWithItsReason) {
+TEST_F(ConnectionAuthorizerTest, EachRefusedClassFailsOnARealConnectionWithItsReason) {
   ASSERT_EQ(Exec("CREATE TABLE _twopc_applied(txid INTEGER PRIMARY KEY, applied_at INTEGER)"),
             SQLITE_OK);
   ASSERT_EQ(Exec("ATTACH ':memory:' AS attached"), SQLITE_OK);  // for the DETACH case
@@ -150,14 +157,14 @@ TEST_F(ScopedAuthorizerTest, EachRefusedClassFailsOnARealConnectionWithItsReason
   };
   for (const auto& c : cases) {
     AuthorizerState state;
-    ScopedAuthorizer guard(db_, &state);
+    ConnectionAuthorizer::Active guard(authorizer_.get(), &state);
     // SQLITE_AUTH, or SQLITE_ERROR for a denied function.
     EXPECT_NE(Exec(c.sql), SQLITE_OK) << c.sql;
     EXPECT_NE(state.denial.find(c.reason), std::string::npos) << c.sql << ": " << state.denial;
   }
   // Reads and writes of user tables pass, reading the bookkeeping table too.
   AuthorizerState state;
-  ScopedAuthorizer guard(db_, &state);
+  ConnectionAuthorizer::Active guard(authorizer_.get(), &state);
   EXPECT_EQ(Exec("INSERT INTO accounts VALUES (1, 10); UPDATE accounts SET balance = 11; "
                  "SELECT * FROM accounts; SELECT COUNT(*) FROM _twopc_applied; "
                  "DELETE FROM accounts"),
@@ -165,18 +172,18 @@ TEST_F(ScopedAuthorizerTest, EachRefusedClassFailsOnARealConnectionWithItsReason
       << state.denial;
 }
 
-TEST_F(ScopedAuthorizerTest, QueryModeRefusesWritesOnTheConnection) {
+TEST_F(ConnectionAuthorizerTest, QueryModeRefusesWritesOnTheConnection) {
   AuthorizerState state;
   state.mode = SqlMode::kQuery;
-  ScopedAuthorizer guard(db_, &state);
+  ConnectionAuthorizer::Active guard(authorizer_.get(), &state);
   EXPECT_EQ(Exec("UPDATE accounts SET balance = 0"), SQLITE_AUTH);
   EXPECT_EQ(Exec("SELECT * FROM accounts"), SQLITE_OK);
 }
 
-TEST_F(ScopedAuthorizerTest, PolicyIsRemovedWhenTheGuardGoes) {
+TEST_F(ConnectionAuthorizerTest, PolicyIsNotEnforcedOnceTheRunEnds) {
   {
     AuthorizerState state;
-    ScopedAuthorizer guard(db_, &state);
+    ConnectionAuthorizer::Active guard(authorizer_.get(), &state);
     ASSERT_EQ(Exec("CREATE TABLE other(id INTEGER PRIMARY KEY)"), SQLITE_AUTH);
   }
   EXPECT_EQ(Exec("CREATE TABLE other(id INTEGER PRIMARY KEY)"), SQLITE_OK);
