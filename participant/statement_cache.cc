@@ -16,7 +16,7 @@ const StatementCache::Entry* StatementCache::Find(const std::string& sql) {
 const StatementCache::Entry* StatementCache::Insert(const std::string& sql, Entry entry) {
   auto existing = entries_.find(sql);
   if (existing != entries_.end()) {
-    // Compiled twice (a caller raced itself): keep the first.
+    // Already cached (the caller compiled without looking first): keep the first.
     sqlite3_finalize(entry.stmt);
     return Find(sql);
   }

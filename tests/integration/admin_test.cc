@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "tests/integration/admin_cluster_test.h"
 #include "tests/integration/admin_probe.h"
 #include "tests/integration/cluster.h"
 #include "thrift/admin/admin_server.h"
@@ -18,34 +19,13 @@ namespace {
 // Bound on waiting for a background refresh (a deadline, not a timing).
 constexpr int kRefreshDeadlineMs = 30000;
 
-class AdminTest : public ::testing::Test {
+class AdminTest : public AdminClusterTest {
  protected:
-  void SetUp() override {
-    const std::vector<int> ports = FreePorts(2);
-    coordinator_admin_ = "127.0.0.1:" + std::to_string(ports[0]);
-    participant_admin_ = "127.0.0.1:" + std::to_string(ports[1]);
-    cluster_ = std::make_unique<Cluster>(dir_.path());
-    Cluster::Options options;
-    options.coordinator_flags = {"--admin-listen=" + coordinator_admin_};
-    options.participant_own_flags = {{"--admin-listen=" + participant_admin_}};
-    std::string error;
-    ASSERT_TRUE(cluster_->Start(options, &error)) << error;
-  }
-
-  void TearDown() override {
-    if (HasFailure() && cluster_) std::cerr << cluster_->Logs();
-  }
-
   // A transfer of 5 from p0's account 1 to p1's account 2.
   RunResult Transfer() {
     return cluster_->Exec({{"p0", "UPDATE accounts SET balance = balance - 5 WHERE id = 1"},
                            {"p1", "UPDATE accounts SET balance = balance + 5 WHERE id = 2"}});
   }
-
-  TempDir dir_;
-  std::unique_ptr<Cluster> cluster_;
-  std::string coordinator_admin_;
-  std::string participant_admin_;
 };
 
 TEST_F(AdminTest, MetricsCountTransactionsAsTheyRun) {

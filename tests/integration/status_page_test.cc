@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "tests/integration/admin_cluster_test.h"
 #include "tests/integration/cluster.h"
 
 namespace twopc::testing {
@@ -37,31 +38,15 @@ RunResult Chromium(const std::string& profile, const std::vector<std::string>& a
   return RunProgram(ChromiumPath(), args, kChromiumDeadlineMs);
 }
 
-class StatusPageTest : public ::testing::Test {
+class StatusPageTest : public AdminClusterTest {
  protected:
   void SetUp() override {
     ASSERT_TRUE(std::filesystem::exists(ChromiumPath()))
         << ChromiumPath() << " is missing (tools/install_deps.sh installs chromium)";
-    const std::vector<int> ports = FreePorts(2);
-    coordinator_admin_ = "127.0.0.1:" + std::to_string(ports[0]);
-    participant_admin_ = "127.0.0.1:" + std::to_string(ports[1]);
-    cluster_ = std::make_unique<Cluster>(dir_.path());
-    Cluster::Options options;
-    options.coordinator_flags = {"--admin-listen=" + coordinator_admin_};
-    options.participant_own_flags = {{"--admin-listen=" + participant_admin_}};
-    std::string error;
-    ASSERT_TRUE(cluster_->Start(options, &error)) << error;
+    AdminClusterTest::SetUp();
   }
 
-  void TearDown() override {
-    if (HasFailure() && cluster_) std::cerr << cluster_->Logs();
-  }
-
-  TempDir dir_;
   TempDir profile_;
-  std::unique_ptr<Cluster> cluster_;
-  std::string coordinator_admin_;
-  std::string participant_admin_;
 };
 
 TEST_F(StatusPageTest, ShowsLiveParticipantsAndATransactionMadeDuringTheTest) {
