@@ -51,6 +51,7 @@ class RpcClient {
     socket_->setConnTimeout(connect_timeout_ms);
     socket_->setRecvTimeout(io_timeout_ms);
     socket_->setSendTimeout(io_timeout_ms);
+    io_timeout_ms_ = io_timeout_ms;
     socket_->setNoDelay(true);
     transport_ = std::make_shared<apache::thrift::transport::TFramedTransport>(socket_);
     std::shared_ptr<apache::thrift::protocol::TProtocol> protocol =
@@ -87,8 +88,10 @@ class RpcClient {
   }
   // Receive timeout for the next calls (0 = wait forever).
   void SetIoTimeout(int ms) {
+    if (ms == io_timeout_ms_) return;  // two setsockopt calls saved per call
     socket_->setRecvTimeout(ms);
     socket_->setSendTimeout(ms);
+    io_timeout_ms_ = ms;
   }
   // True when an idle connection can no longer be used: the server closed it
   // (e.g. its idle timeout) or sent something unasked.
@@ -104,6 +107,7 @@ class RpcClient {
   std::shared_ptr<apache::thrift::transport::TSSLSocket> tls_socket_;  // null without TLS
   std::shared_ptr<apache::thrift::transport::TTransport> transport_;
   std::unique_ptr<ClientT> client_;
+  int io_timeout_ms_ = 0;  // what the socket has now
 };
 
 // Why a call failed, for a one-line message: the exception's text, plus a hint
