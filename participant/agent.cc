@@ -32,19 +32,12 @@ Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wa
     : options_(options),
       store_(store),
       log_(std::move(log)),
-      batcher_(store,
-               [this](const std::vector<int64_t>& txids, bool sync) {
-                 TWOPC_FAIL_POINT("participant_after_apply");
-                 // The database commit was not synced: this record is what makes the
-                 // commit durable, so it is synced before anyone is told.
-                 StatusOr<wal::Lsn> lsn =
-                     AppendOutcome(TypeOf(RecordType::kCommitted), txids, sync);
-                 return lsn.ok() ? StatusOr<uint64_t>(*lsn) : StatusOr<uint64_t>(lsn.status());
-               }),
-      apply_batcher_(store, [](const std::vector<int64_t>& /*txids*/, bool /*sync*/) {
-        // Their COMMITTED record was logged (and synced) before the apply.
+      batcher_(store, [this](const std::vector<int64_t>& txids, bool sync) {
         TWOPC_FAIL_POINT("participant_after_apply");
-        return StatusOr<uint64_t>(uint64_t{0});
+        // The database commit was not synced: this record is what makes the
+        // commit durable, so it is synced before anyone is told.
+        StatusOr<wal::Lsn> lsn = AppendOutcome(TypeOf(RecordType::kCommitted), txids, sync);
+        return lsn.ok() ? StatusOr<uint64_t>(*lsn) : StatusOr<uint64_t>(lsn.status());
       }) {}
 
 Status Agent::Open(const AgentOptions& options, SqliteStore* store,
@@ -163,13 +156,8 @@ Status Agent::Checkpoint() {
     segment = log_->Rotate();
     if (!segment.ok()) return segment.status();
     CheckpointRecord snapshot;
-    // Commits logged in the segments about to go but maybe not applied yet
-    // (carried commits are applied after their answer): the snapshot holds
-    // them as prepared, a COMMITTED record after it says they committed.
-    std::vector<int64_t> logged;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& [txid, commit] : logged_commits_) logged.push_back(txid);
       for (const auto& [txid, prepared] : prepared_) {
         snapshot.prepared.push_back(PreparedRecord{txid, prepared.prepared_at_ms,
                                                    options_.coordinator, prepared.changeset});
@@ -181,10 +169,6 @@ Status Agent::Checkpoint() {
     }
     lsn = log_->Append(TypeOf(RecordType::kCheckpoint), EncodeCheckpoint(snapshot));
     if (!lsn.ok()) return lsn.status();
-    if (!logged.empty()) {
-      lsn = log_->Append(TypeOf(RecordType::kCommitted), EncodeTxids(logged));
-      if (!lsn.ok()) return lsn.status();
-    }
     bytes_at_checkpoint_.store(log_->stats().bytes_written);
   }
   TWOPC_RETURN_IF_ERROR(log_->Sync(*lsn));
@@ -361,18 +345,10 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
   SqliteStore::BranchRun run;
   Status status;
   const Clock::time_point deadline = Clock::now() + options_.lock_wait;
-  bool applied_for_conflict = false;
   while (true) {
     std::optional<int64_t> conflict;
     status = RunOnce(txid, statements, one_phase, &run, &conflict);
     if (!conflict) break;
-    // The holder is committed and waits only to be applied (a carried
-    // commit): apply it now and run again on the new value.
-    if (!applied_for_conflict && AwaitsApply(*conflict)) {
-      applied_for_conflict = true;
-      ApplyLoggedCommits();
-      continue;
-    }
     if (on_locked == OnLocked::kAnswerRetry) {
       if (waited == std::chrono::milliseconds(0)) {
         metrics_.lock_waits.fetch_add(1, std::memory_order_relaxed);
@@ -465,206 +441,123 @@ PrepareReply Agent::FinishPrepare(int64_t txid, const Status& synced, PrepareRep
 
 Status Agent::Commit(int64_t txid) { return CommitMany({txid}).front(); }
 
-Agent::CommitRequests Agent::SortCommitRequests(const std::vector<int64_t>& txids,
-                                                std::vector<Status>* statuses) {
-  CommitRequests sorted;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (size_t i = 0; i < txids.size(); ++i) {
-    const int64_t txid = txids[i];
-    if (auto h = heuristics_.find(txid);
-        h != heuristics_.end() && h->second.outcome == HeuristicOutcome::kAbort) {
-      (*statuses)[i] = Status::Aborted(TxidText(txid) + " was forced to ABORT here by an operator");
-      continue;
-    }
-    switch (table_.OnCommitRequest(txid)) {
-      case TransactionTable::CommitAction::kAcknowledge:
-        break;
-      case TransactionTable::CommitAction::kRefuseAborted:
-        (*statuses)[i] = Status::Aborted(TxidText(txid) + " was aborted here; it cannot commit");
-        break;
-      case TransactionTable::CommitAction::kWait:
-        sorted.to_await.push_back(i);
-        break;
-      case TransactionTable::CommitAction::kApply:
-        sorted.to_apply.push_back(i);
-        break;
-    }
-  }
-  return sorted;
-}
-
-void Agent::AwaitCommits(const std::vector<int64_t>& txids, const std::vector<size_t>& to_await,
-                         std::vector<Status>* statuses) {
-  if (to_await.empty()) return;
-  std::unique_lock<std::mutex> lock(mu_);
-  for (size_t i : to_await) {
-    TxnState state = TxnState::kCommitting;
-    released_cv_.wait(lock, [&] {
-      return table_.Find(txids[i], &state) ? state != TxnState::kCommitting : true;
-    });
-    if (state != TxnState::kCommitted) {
-      (*statuses)[i] = Status::IoError("applying " + TxidText(txids[i]) + " failed; retry");
-    }
-  }
-}
-
 std::vector<Status> Agent::CommitMany(const std::vector<int64_t>& txids) {
+  return CommitManyImpl(txids, nullptr);
+}
+
+std::vector<Status> Agent::CommitManyAround(const std::vector<int64_t>& txids,
+                                            const std::function<void()>& meanwhile) {
+  return CommitManyImpl(txids, &meanwhile);
+}
+
+std::vector<Status> Agent::CommitManyImpl(const std::vector<int64_t>& txids,
+                                          const std::function<void()>* meanwhile) {
   std::vector<Status> statuses(txids.size());
-  const CommitRequests sorted = SortCommitRequests(txids, &statuses);
-  if (!sorted.to_apply.empty()) {
-    std::vector<SqliteStore::Committed> items;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (size_t i : sorted.to_apply) {
-        items.push_back(SqliteStore::Committed{txids[i], &prepared_.at(txids[i]).changeset});
+  std::vector<size_t> to_apply;  // indexes into txids
+  std::vector<size_t> to_await;  // being applied by another request
+  std::vector<SqliteStore::Committed> items;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < txids.size(); ++i) {
+      const int64_t txid = txids[i];
+      if (auto h = heuristics_.find(txid);
+          h != heuristics_.end() && h->second.outcome == HeuristicOutcome::kAbort) {
+        statuses[i] = Status::Aborted(TxidText(txid) + " was forced to ABORT here by an operator");
+        continue;
+      }
+      switch (table_.OnCommitRequest(txid)) {
+        case TransactionTable::CommitAction::kAcknowledge:
+          break;
+        case TransactionTable::CommitAction::kRefuseAborted:
+          statuses[i] = Status::Aborted(TxidText(txid) + " was aborted here; it cannot commit");
+          break;
+        case TransactionTable::CommitAction::kWait:
+          to_await.push_back(i);
+          break;
+        case TransactionTable::CommitAction::kApply:
+          to_apply.push_back(i);
+          items.push_back(SqliteStore::Committed{txid, &prepared_.at(txid).changeset});
+          break;
       }
     }
+  }
+  // Until its COMMITTED record is durable a transaction stays "committing"
+  // (a repeated commit waits), though its rows are released as soon as the
+  // changes are applied: any later record that becomes durable makes this one
+  // durable too, and a restart applies again what the database lost.
+  const bool defer_sync = meanwhile != nullptr;
+  uint64_t durable_at = 0;
+  if (!items.empty()) {
     TWOPC_FAIL_POINT("participant_before_apply");
     const Clock::time_point apply_start = Clock::now();
-    const std::vector<Status> applied = batcher_.ApplyMany(items);
-    CountCommits(applied, Clock::now() - apply_start);
+    const std::vector<Status> applied = batcher_.ApplyMany(items, !defer_sync, &durable_at);
+    const auto apply_nanos = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - apply_start).count());
+    for (const Status& status : applied) {
+      if (!status.ok()) continue;
+      metrics_.commits.fetch_add(1, std::memory_order_relaxed);
+      metrics_.commit_latency.Observe(apply_nanos);
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (size_t k = 0; k < sorted.to_apply.size(); ++k) {
-        const int64_t txid = txids[sorted.to_apply[k]];
-        statuses[sorted.to_apply[k]] = applied[k];
+      for (size_t k = 0; k < to_apply.size(); ++k) {
+        const int64_t txid = txids[to_apply[k]];
+        statuses[to_apply[k]] = applied[k];
         if (!applied[k].ok()) {
           table_.OnApplyFailed(txid);
           LOG(ERROR) << "applying " << TxidText(txid) << ": " << applied[k].ToString();
           continue;
         }
         locks_.ReleaseAll(txid);
-        table_.OnCommitted(txid);
-        prepared_.erase(txid);
-      }
-    }
-    released_cv_.notify_all();
-  }
-  AwaitCommits(txids, sorted.to_await, &statuses);
-  return statuses;
-}
-
-void Agent::CountCommits(const std::vector<Status>& applied, Clock::duration took) {
-  const auto nanos =
-      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
-  for (const Status& status : applied) {
-    if (!status.ok()) continue;
-    metrics_.commits.fetch_add(1, std::memory_order_relaxed);
-    metrics_.commit_latency.Observe(nanos);
-  }
-}
-
-std::vector<Status> Agent::CommitManyAround(const std::vector<int64_t>& txids,
-                                            const std::function<void()>& meanwhile) {
-  std::vector<Status> statuses(txids.size());
-  const CommitRequests sorted = SortCommitRequests(txids, &statuses);
-  std::vector<int64_t> to_log;
-  for (size_t i : sorted.to_apply) to_log.push_back(txids[i]);
-  // The decision is COMMIT (the coordinator sends nothing else), so its
-  // record may go first and the apply after the answer. Appended and queued
-  // under the checkpoint lock, so that a checkpoint sees every commit whose
-  // record it is about to drop (see Checkpoint).
-  StatusOr<wal::Lsn> logged = Status::Ok();
-  if (!to_log.empty()) {
-    std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
-    logged = log_->Append(TypeOf(RecordType::kCommitted), EncodeTxids(to_log));
-    if (logged.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (int64_t txid : to_log) {
-        logged_commits_[txid] = LoggedCommit{};
-        to_apply_.push_back(txid);
-      }
-    }
-  }
-  std::exception_ptr failure;
-  try {
-    meanwhile();
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (!to_log.empty()) {
-    // Usually a no-op: the branches' PREPARED sync came after this record.
-    const Status synced = logged.ok() ? log_->Sync(*logged) : logged.status();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!synced.ok() && log_error_.ok()) log_error_ = synced;
-      for (size_t i : sorted.to_apply) {
-        const int64_t txid = txids[i];
-        if (!synced.ok()) {
-          // Not known to be durable: not acknowledged, and committed again
-          // on the coordinator's retry (the applier skips what is applied).
-          table_.OnApplyFailed(txid);
-          logged_commits_.erase(txid);
-          statuses[i] = synced;
-          continue;
-        }
-        table_.OnCommitted(txid);
-        LoggedCommit& commit = logged_commits_.at(txid);
-        commit.durable = true;
-        if (commit.applied) {
-          logged_commits_.erase(txid);
+        if (!defer_sync) {
+          table_.OnCommitted(txid);
           prepared_.erase(txid);
         }
       }
     }
     released_cv_.notify_all();
-    if (!synced.ok()) LOG(ERROR) << "logging carried commits failed: " << synced.ToString();
-    MaybeCheckpoint();
   }
-  AwaitCommits(txids, sorted.to_await, &statuses);
+  std::exception_ptr failure;
+  if (meanwhile != nullptr) {
+    try {
+      (*meanwhile)();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  if (defer_sync && !items.empty()) {
+    Status synced = durable_at > 0 ? log_->Sync(durable_at) : Status::Ok();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!synced.ok() && log_error_.ok()) log_error_ = synced;
+      for (size_t k = 0; k < to_apply.size(); ++k) {
+        const size_t i = to_apply[k];
+        if (!statuses[i].ok()) continue;
+        if (synced.ok()) {
+          table_.OnCommitted(txids[i]);
+          prepared_.erase(txids[i]);
+        } else {
+          table_.OnApplyFailed(txids[i]);
+          statuses[i] = synced;
+        }
+      }
+    }
+    released_cv_.notify_all();
+  }
+  if (!to_await.empty()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (size_t i : to_await) {
+      TxnState state = TxnState::kCommitting;
+      released_cv_.wait(lock, [&] {
+        return table_.Find(txids[i], &state) ? state != TxnState::kCommitting : true;
+      });
+      if (state != TxnState::kCommitted) {
+        statuses[i] = Status::IoError("applying " + TxidText(txids[i]) + " failed; retry");
+      }
+    }
+  }
   if (failure) std::rethrow_exception(failure);
   return statuses;
-}
-
-void Agent::ApplyLoggedCommits() {
-  std::vector<int64_t> txids;
-  std::vector<std::string> changesets;  // copies: the entries may go while applying
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    txids.swap(to_apply_);
-    for (int64_t txid : txids) {
-      auto it = prepared_.find(txid);
-      changesets.push_back(it == prepared_.end() ? std::string() : it->second.changeset);
-    }
-  }
-  if (txids.empty()) return;
-  std::vector<SqliteStore::Committed> items;
-  for (size_t k = 0; k < txids.size(); ++k) {
-    // An empty changeset: finished meanwhile by a retried commit.
-    if (!changesets[k].empty()) items.push_back(SqliteStore::Committed{txids[k], &changesets[k]});
-  }
-  TWOPC_FAIL_POINT("participant_before_apply");
-  const Clock::time_point apply_start = Clock::now();
-  // Concurrent callers share one SQLite transaction (the batcher's leader).
-  const std::vector<Status> applied = apply_batcher_.ApplyMany(items);
-  CountCommits(applied, Clock::now() - apply_start);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (size_t k = 0; k < items.size(); ++k) {
-      const int64_t txid = items[k].txid;
-      if (!applied[k].ok()) {
-        // Its decision stands: applied again by the next call.
-        LOG(ERROR) << "applying committed " << TxidText(txid) << ": " << applied[k].ToString();
-        to_apply_.push_back(txid);
-        continue;
-      }
-      locks_.ReleaseAll(txid);
-      auto it = logged_commits_.find(txid);
-      if (it == logged_commits_.end()) continue;
-      it->second.applied = true;
-      if (it->second.durable) {
-        logged_commits_.erase(it);
-        prepared_.erase(txid);
-      }
-    }
-  }
-  released_cv_.notify_all();
-}
-
-bool Agent::AwaitsApply(int64_t txid) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = logged_commits_.find(txid);
-  return it != logged_commits_.end() && !it->second.applied;
 }
 
 Status Agent::Abort(int64_t txid) {
@@ -746,10 +639,6 @@ std::vector<Agent::PreparedInfo> Agent::PreparedTransactions() {
   std::vector<PreparedInfo> out;
   const Clock::time_point now = Clock::now();
   for (const auto& [txid, prepared] : prepared_) {
-    // Committed, only not applied yet: not in doubt.
-    if (auto it = logged_commits_.find(txid); it != logged_commits_.end() && it->second.durable) {
-      continue;
-    }
     out.push_back(
         PreparedInfo{txid, now - prepared.since, prepared.prepared_at_ms, prepared.recovered});
   }

@@ -83,19 +83,12 @@ class Agent {
   // Commit for many txids at once: their changes are applied in one batch (one
   // SQLite transaction, one log sync). One status per txid, in order.
   std::vector<Status> CommitMany(const std::vector<int64_t>& txids);
-  // Commit decisions carried by a prepare: their COMMITTED record is
-  // appended first, `meanwhile` runs (the branches), and one log sync covers
-  // both; a commit is acknowledged once that sync is done. Nothing is applied
-  // here: ApplyLoggedCommits does it (the service runs it after answering),
-  // and the rows stay locked until then. A branch that writes such a row
-  // applies them at once and runs again. The commits are finished (or
-  // failed) even if `meanwhile` throws, which is rethrown.
+  // CommitMany, but `meanwhile` runs after the changes are applied and their
+  // rows released and before the log is synced; one sync then covers both. A
+  // prepare carrying commit decisions costs one sync this way. The commits
+  // are finished (or failed) even if `meanwhile` throws, which is rethrown.
   std::vector<Status> CommitManyAround(const std::vector<int64_t>& txids,
                                        const std::function<void()>& meanwhile);
-  // Applies the commits CommitManyAround logged (concurrent callers share
-  // one SQLite transaction) and releases their rows. One that fails to apply
-  // stays queued for the next call: its decision stands.
-  void ApplyLoggedCommits();
   // OK when released (or unknown); Aborted when it is already committed.
   Status Abort(int64_t txid);
 
@@ -164,26 +157,14 @@ class Agent {
   // The same, returning where the record is in the log.
   StatusOr<wal::Lsn> AppendOutcome(wal::RecordType type, const std::vector<int64_t>& txids,
                                    bool sync);
-  // A commit request's txids, sorted by what is to be done (statuses of the
-  // refused ones are set).
-  struct CommitRequests {
-    std::vector<size_t> to_apply;  // indexes into txids, now committing
-    std::vector<size_t> to_await;  // being committed by another request
-  };
-  CommitRequests SortCommitRequests(const std::vector<int64_t>& txids,
-                                    std::vector<Status>* statuses);
-  // Waits until those committed by another request are done.
-  void AwaitCommits(const std::vector<int64_t>& txids, const std::vector<size_t>& to_await,
-                    std::vector<Status>* statuses);
-  void CountCommits(const std::vector<Status>& applied, std::chrono::steady_clock::duration took);
-  // True when txid's commit is logged and waits only to be applied.
-  bool AwaitsApply(int64_t txid);
+  // CommitMany and CommitManyAround; meanwhile may be null (then synced at once).
+  std::vector<Status> CommitManyImpl(const std::vector<int64_t>& txids,
+                                     const std::function<void()>* meanwhile);
 
   const AgentOptions options_;
   SqliteStore* store_;
   std::unique_ptr<wal::Log> log_;
   CommitBatcher batcher_;
-  CommitBatcher apply_batcher_;  // commits whose record was logged first
   // Appends hold it shared; a checkpoint holds it exclusively, so that its
   // snapshot of prepared_ and the segment boundary agree.
   std::shared_mutex checkpoint_mu_;
@@ -197,14 +178,6 @@ class Agent {
   TransactionTable table_;
   LockTable locks_;
   std::map<int64_t, Prepared> prepared_;
-  // Carried commits from their COMMITTED append until they are both durable
-  // and applied; their changesets stay in prepared_ and their rows locked.
-  struct LoggedCommit {
-    bool durable = false;
-    bool applied = false;
-  };
-  std::map<int64_t, LoggedCommit> logged_commits_;
-  std::vector<int64_t> to_apply_;  // logged, not yet taken by ApplyLoggedCommits
   std::map<int64_t, HeuristicRecord> heuristics_;
   std::map<int64_t, HeuristicRecord> mismatches_;
   std::set<int64_t> heuristics_checked_;  // against the coordinator's decision

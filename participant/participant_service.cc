@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "thrift/after_reply.h"
 #include "thrift/wire_enum.h"
 
 namespace twopc::participant {
@@ -84,18 +83,12 @@ void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareR
     PrepareBranch(result, request);
     return;
   }
-  // Commit decisions for earlier transactions ride on this prepare: logged
-  // first, made durable by the same log sync as this branch's PREPARED
-  // record, and applied once the answer is sent.
+  // Commit decisions for earlier transactions ride on this prepare: applied
+  // first (their rows are free for this branch), then made durable by the
+  // same log sync as this branch's PREPARED record.
   const std::vector<Status> statuses =
       agent_->CommitManyAround(request.commit_first, [&] { PrepareBranch(result, request); });
-  ApplyAfterReply();
   result.__set_commit_acks(AcksOf(request.commit_first, statuses));
-}
-
-void ParticipantService::ApplyAfterReply() {
-  Agent* agent = agent_;
-  rpc::AfterReply([agent] { agent->ApplyLoggedCommits(); });
 }
 
 void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
@@ -140,10 +133,8 @@ void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
     run();
     return;
   }
-  // As in prepare: the carried commits logged first, one log sync for
-  // everything, applied after the answer.
+  // As in prepare: the carried commits first, one log sync for everything.
   const std::vector<Status> statuses = agent_->CommitManyAround(commit_first, run);
-  ApplyAfterReply();
   result.__set_commit_acks(AcksOf(commit_first, statuses));
 }
 

@@ -30,8 +30,6 @@ class ParticipantService : public rpc::ParticipantIf {
   void PrepareBranch(rpc::PrepareResult& result, const rpc::PrepareRequest& request);
   // The request's statements after its checks; throws TxError if it fails one.
   std::vector<SqlStatement> StatementsOf(const rpc::PrepareRequest& request);
-  // Carried commits are applied once the prepare's answer is sent.
-  void ApplyAfterReply();
   std::vector<rpc::CommitAck> AcksOf(const std::vector<int64_t>& txids,
                                      const std::vector<Status>& statuses);
   // What commit answers for txid, given the agent's status.

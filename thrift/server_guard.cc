@@ -8,8 +8,6 @@
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
-#include "thrift/after_reply.h"
-
 namespace twopc::rpc {
 
 using apache::thrift::TApplicationException;
@@ -111,8 +109,6 @@ bool GuardedProcessor::process(std::shared_ptr<TProtocol> in, std::shared_ptr<TP
   }
   std::string problem;
   try {
-    // What the handler left for after its reply runs when this call ends.
-    AfterReplyScope after_reply;
     return inner_->process(in, out, connection_context);
   } catch (const TProtocolException& e) {
     problem = std::string("not a valid Thrift request: ") + e.what();

@@ -249,10 +249,10 @@ TEST_F(AgentTest, PrepareVotesYesAndCommitApplies) {
   EXPECT_TRUE(agent_->ListPrepared().empty());
 }
 
-// A prepare carrying commit decisions: their record goes first, one sync
-// covers it and the branch, and the changes are applied afterwards; a branch
-// that writes a committed row applies it at once and runs on the new value.
-TEST_F(AgentTest, CommitManyAroundAppliesACommittedRowTheBranchRunningMeanwhileWrites) {
+// A prepare carrying commit decisions: the committed rows are free (and
+// their new values visible) for the branch that runs meanwhile, and the
+// commits count as done only once their record is durable.
+TEST_F(AgentTest, CommitManyAroundFreesTheRowsForTheBranchRunningMeanwhile) {
   ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
   ASSERT_EQ(Prepare(2, {Debit(2, 10)}).vote, Vote::kYes);
   PrepareReply meanwhile;
@@ -261,9 +261,8 @@ TEST_F(AgentTest, CommitManyAroundAppliesACommittedRowTheBranchRunningMeanwhileW
   ASSERT_EQ(statuses.size(), 2u);
   EXPECT_TRUE(statuses[0].ok()) << statuses[0].ToString();
   EXPECT_TRUE(statuses[1].ok()) << statuses[1].ToString();
-  ASSERT_EQ(meanwhile.vote, Vote::kYes) << "row 1 must be applied and free: " << meanwhile.reason;
+  ASSERT_EQ(meanwhile.vote, Vote::kYes) << "row 1 must be free: " << meanwhile.reason;
   EXPECT_EQ(Balance(1), 70);
-  agent_->ApplyLoggedCommits();
   EXPECT_EQ(Balance(2), 40);
   EXPECT_EQ(agent_->ListPrepared(), std::vector<int64_t>{3});
 
@@ -272,47 +271,6 @@ TEST_F(AgentTest, CommitManyAroundAppliesACommittedRowTheBranchRunningMeanwhileW
   EXPECT_EQ(agent_->ListPrepared(), std::vector<int64_t>{3});
   ASSERT_TRUE(agent_->Commit(3).ok());
   EXPECT_EQ(Balance(1), 20);
-}
-
-TEST_F(AgentTest, ACarriedCommitIsAcknowledgedBeforeItIsAppliedAndItsRowStaysLocked) {
-  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
-  const std::vector<Status> statuses = agent_->CommitManyAround({1}, [] {});
-  ASSERT_TRUE(statuses.at(0).ok()) << statuses[0].ToString();
-  EXPECT_EQ(Balance(1), 100) << "applied only by ApplyLoggedCommits";
-  EXPECT_TRUE(agent_->ListPrepared().empty());
-  EXPECT_TRUE(agent_->PreparedTransactions().empty()) << "committed, so not in doubt";
-  EXPECT_TRUE(agent_->Commit(1).ok()) << "a repeated commit is acknowledged";
-  EXPECT_TRUE(agent_->Abort(1).IsAborted());
-  // A branch in a batch that writes the row does not run on the old value:
-  // it applies the commit first (no try_again).
-  std::vector<BranchRequest> branches(1);
-  branches[0].txid = 2;
-  branches[0].statements = {Debit(1, 5)};
-  const std::vector<PrepareReply> replies = agent_->PrepareMany(branches);
-  ASSERT_EQ(replies.at(0).vote, Vote::kYes) << replies[0].reason;
-  EXPECT_EQ(Balance(1), 70);
-  ASSERT_TRUE(agent_->Commit(2).ok());
-  EXPECT_EQ(Balance(1), 65);
-}
-
-TEST_F(AgentTest, ACarriedCommitNotYetAppliedIsAppliedAfterARestart) {
-  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
-  ASSERT_TRUE(agent_->CommitManyAround({1}, [] {}).at(0).ok());
-  ASSERT_NO_FATAL_FAILURE(Restart());
-  EXPECT_EQ(Balance(1), 70);
-  EXPECT_TRUE(Applied(1));
-  EXPECT_TRUE(agent_->ListPrepared().empty());
-}
-
-// The checkpoint drops the segment holding the commit's record while the
-// commit is not applied yet: the new segment must still say it committed.
-TEST_F(AgentTest, ACheckpointKeepsACarriedCommitThatIsNotAppliedYet) {
-  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
-  ASSERT_TRUE(agent_->CommitManyAround({1}, [] {}).at(0).ok());
-  ASSERT_TRUE(agent_->Checkpoint().ok());
-  ASSERT_NO_FATAL_FAILURE(Restart());
-  EXPECT_TRUE(agent_->ListPrepared().empty()) << "the commit was forgotten: in doubt again";
-  EXPECT_EQ(Balance(1), 70);
 }
 
 TEST_F(AgentTest, CommitManyAroundFinishesTheCommitsWhenTheBranchThrows) {
