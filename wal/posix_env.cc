@@ -68,15 +68,15 @@ class PosixWritableFile final : public WritableFile {
   Status Preallocate(uint64_t size) override {
     if (size <= length_) return Status::Ok();
     // Mode 0 allocates the blocks and moves the file size: appends into this range change
-    // neither, so their fdatasync writes the data alone (FALLOC_FL_KEEP_SIZE would still
-    // commit a new size with every append).
+    // neither (FALLOC_FL_KEEP_SIZE would still commit a new size with every append).
     int rc;
     do {
       rc = ::fallocate(fd_, 0, static_cast<off_t>(length_), static_cast<off_t>(size - length_));
     } while (rc != 0 && errno == EINTR);
     if (rc == 0) {
+      const uint64_t from = length_;
       length_ = size;
-      return Status::Ok();
+      return ZeroFill(from, size);
     }
     const int err = errno;
     if (err == EOPNOTSUPP || err == ENOSYS) {
@@ -96,6 +96,23 @@ class PosixWritableFile final : public WritableFile {
   }
 
  private:
+  // fallocate leaves the blocks "unwritten": the first append into each one would make
+  // its fdatasync write the inode too (the extent turns written), a second device round
+  // trip. Writing zeros over the range once, and syncing them, does that here instead:
+  // the appends' fdatasync then writes their data alone. About 2 ms per 4 MiB.
+  Status ZeroFill(uint64_t from, uint64_t to) {
+    static const std::string kZeros(1 << 20, '\0');
+    for (uint64_t offset = from; offset < to;) {
+      const size_t chunk = static_cast<size_t>(std::min<uint64_t>(kZeros.size(), to - offset));
+      const ssize_t written = ::pwrite(fd_, kZeros.data(), chunk, static_cast<off_t>(offset));
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) return PosixError("zero fill", path_, errno);
+      offset += static_cast<uint64_t>(written);
+    }
+    if (::fdatasync(fd_) != 0) return PosixError("fdatasync", path_, errno);
+    return Status::Ok();
+  }
+
   void RefreshLength() {
     struct stat st;
     if (::fstat(fd_, &st) == 0) length_ = std::max(size_, static_cast<uint64_t>(st.st_size));

@@ -340,6 +340,20 @@ TEST_F(LogTest, SegmentIsPreallocatedWhileOpenAndCutWhenClosed) {
   EXPECT_EQ(logical, test::FileSize(SegmentFile(1)));
 }
 
+// Written zeros, not fallocate's unwritten extents: the first append into an
+// unwritten block makes its fdatasync write the inode too (a second device
+// round trip on the commit path).
+TEST_F(LogTest, PreallocatedSpaceIsWrittenSoThatAppendsSyncTheirDataAlone) {
+  LogOptions options = Options();
+  options.preallocate_bytes = 1 << 20;
+  ASSERT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+  ASSERT_TRUE(log_->AppendAndSync(1, "a").ok());
+  const std::optional<uint64_t> unwritten = test::UnwrittenBytes(SegmentFile(1));
+  if (!unwritten) GTEST_SKIP() << "no FIEMAP on this file system";
+  EXPECT_GE(test::AllocatedBytes(SegmentFile(1)), uint64_t{1} << 20);
+  EXPECT_EQ(*unwritten, 0u);
+}
+
 TEST_F(LogTest, PreallocationStepsAheadAsTheSegmentGrows) {
   LogOptions options = Options();
   options.preallocate_bytes = 4096;
