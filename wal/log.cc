@@ -126,7 +126,7 @@ Status Log::RotateLocked() {
   if (!status.ok()) return FailLocked(std::move(status));
   ++stats_.syncs;
   synced_lsn_ = last_lsn_;
-  sync_done_.notify_all();
+  Notify(SyncWaitersToWakeLocked());
   // A concurrent Sync may still hold the old file; it is closed when released.
   file_.reset();
   status = StartSegmentLocked(segment_ + 1);
@@ -139,8 +139,30 @@ Status Log::FailLocked(Status status) {
     LOG(ERROR) << "write-ahead log " << options_.dir << " failed: " << status.ToString();
     error_ = status;
   }
-  sync_done_.notify_all();
+  Notify(SyncWaitersToWakeLocked());
   return status;
+}
+
+std::vector<std::shared_ptr<Log::SyncWaiter>> Log::SyncWaitersToWakeLocked() {
+  std::vector<std::shared_ptr<SyncWaiter>> wake;
+  std::shared_ptr<SyncWaiter> next_leader;
+  for (const std::shared_ptr<SyncWaiter>& waiter : sync_waiters_) {
+    if (!error_.ok() || waiter->lsn <= synced_lsn_) {
+      wake.push_back(waiter);
+    } else if (next_leader == nullptr && !waiter->lead) {
+      next_leader = waiter;
+    }
+  }
+  if (next_leader != nullptr && !sync_running_ && error_.ok()) {
+    sync_running_ = true;  // on its behalf, so that no newcomer starts another
+    next_leader->lead = true;
+    wake.push_back(std::move(next_leader));
+  }
+  return wake;
+}
+
+void Log::Notify(const std::vector<std::shared_ptr<SyncWaiter>>& waiters) {
+  for (const std::shared_ptr<SyncWaiter>& waiter : waiters) waiter->cv.notify_one();
 }
 
 StatusOr<Lsn> Log::Append(RecordType type, std::string_view payload) {
@@ -174,14 +196,34 @@ Status Log::Sync(Lsn lsn) {
     return Status::InvalidArgument("Sync(" + std::to_string(lsn) + ") beyond last appended Lsn " +
                                    std::to_string(last_lsn_));
   }
-  while (true) {
-    if (!error_.ok()) return error_;
-    if (lsn <= synced_lsn_) return Status::Ok();
-    if (!sync_running_) break;
-    sync_done_.wait(lock);
+  if (!error_.ok()) return error_;
+  if (lsn <= synced_lsn_) return Status::Ok();
+  if (sync_running_) {
+    // Woken once: when its records are durable, or to run the next fdatasync.
+    // Shared, so that a notifier may still hold it after this thread left.
+    auto waiter = std::make_shared<SyncWaiter>();
+    waiter->lsn = lsn;
+    sync_waiters_.push_back(waiter);
+    waiter->cv.wait(lock, [&] { return waiter->lead || lsn <= synced_lsn_ || !error_.ok(); });
+    sync_waiters_.erase(std::find(sync_waiters_.begin(), sync_waiters_.end(), waiter));
+    if (!error_.ok()) {
+      if (waiter->lead) sync_running_ = false;
+      return error_;
+    }
+    if (lsn <= synced_lsn_) {
+      if (waiter->lead) {
+        // Made durable meanwhile (a rotation): pass the turn on.
+        sync_running_ = false;
+        const std::vector<std::shared_ptr<SyncWaiter>> wake = SyncWaitersToWakeLocked();
+        lock.unlock();
+        Notify(wake);
+      }
+      return Status::Ok();
+    }
+  } else {
+    sync_running_ = true;
   }
   // This thread syncs everything written so far, for itself and for whoever waits.
-  sync_running_ = true;
   const Lsn target = last_lsn_;
   std::shared_ptr<WritableFile> file = file_;
   lock.unlock();
@@ -196,10 +238,9 @@ Status Log::Sync(Lsn lsn) {
   ++stats_.syncs;
   if (target > synced_lsn_) sync_batch_records_.Observe(target - synced_lsn_);
   synced_lsn_ = std::max(synced_lsn_, target);
-  // Wake the waiters with the mutex free: woken while it is held, each would
-  // block on it at once (a second context switch per waiter).
+  const std::vector<std::shared_ptr<SyncWaiter>> wake = SyncWaitersToWakeLocked();
   lock.unlock();
-  sync_done_.notify_all();
+  Notify(wake);
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wal/atomic_histogram.h"
 #include "wal/env.h"
@@ -99,12 +100,25 @@ class Log {
   void PreallocateLocked(WritableFile* file, uint64_t write_end);
   // Records the first failure; the log refuses all work afterwards.
   Status FailLocked(Status status);
+  // A thread in Sync waiting for an fdatasync that another thread runs.
+  struct SyncWaiter {
+    Lsn lsn = 0;
+    bool lead = false;  // handed the next fdatasync
+    std::condition_variable cv;
+  };
+  // The waiters whose records are durable now (all of them once the log
+  // failed) and, when no fdatasync runs, the oldest waiter left, handed the
+  // next one: the others sleep on until it is done, instead of all waking to
+  // find that one of them must sync and the rest must wait again. The caller
+  // notifies them, with mu_ free where it can (else each would block on it).
+  std::vector<std::shared_ptr<SyncWaiter>> SyncWaitersToWakeLocked();
+  static void Notify(const std::vector<std::shared_ptr<SyncWaiter>>& waiters);
 
   const LogOptions options_;
   Env* const env_;
 
   mutable std::mutex mu_;
-  std::condition_variable sync_done_;
+  std::vector<std::shared_ptr<SyncWaiter>> sync_waiters_;  // oldest first
   // Shared so that a sync running outside mu_ keeps the file alive across a rotation.
   std::shared_ptr<WritableFile> file_;
   uint64_t segment_ = 0;

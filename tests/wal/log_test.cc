@@ -760,6 +760,31 @@ TEST_F(LogTest, AppendsProceedWhileSyncIsRunning) {
   EXPECT_EQ(1u, log_->stats().syncs);
 }
 
+// Two callers arrive while a sync runs: when it ends, one of them is handed
+// the next fdatasync, which covers both; nobody is left waiting.
+TEST_F(LogTest, WaitersBehindARunningSyncAreHandedOneMoreSync) {
+  GatedEnv env;
+  LogOptions options = Options();
+  options.env = &env;
+  ASSERT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+  const uint64_t base = env.appends();
+  const uint64_t syncs_before = log_->stats().syncs;
+  // Every fdatasync waits until all three records are written.
+  env.SetGate([base](uint64_t appends) { return appends - base >= 3; });
+  std::thread first([&] { EXPECT_TRUE(log_->AppendAndSync(1, "first").ok()); });
+  env.WaitForBlockedSync();
+  std::thread second([&] { EXPECT_TRUE(log_->AppendAndSync(1, "second").ok()); });
+  std::thread third([&] { EXPECT_TRUE(log_->AppendAndSync(1, "third").ok()); });
+  first.join();
+  second.join();
+  third.join();
+  // The first sync covered only its own record (the others came later).
+  EXPECT_EQ(log_->stats().syncs - syncs_before, 2u);
+  log_.reset();
+  ASSERT_TRUE(OpenLog().ok());
+  EXPECT_EQ(recovered_.size(), 3u);
+}
+
 TEST_F(LogTest, GroupCommitSharesFdatasyncAmongWaiters) {
   constexpr int kThreads = 8, kRounds = 500;
   GatedEnv env;
