@@ -1,10 +1,14 @@
 // txbench's pure parts: options, latency percentiles, the JSON line.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "tests/allocation_counter.h"
+#include "tests/temp_dir.h"
+#include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/json_report.h"
 #include "tools/txbench/latency_stats.h"
 #include "tools/txbench/transfer.h"
@@ -114,15 +118,28 @@ TEST(LatencyStats, SummarizeSortsAndReportsMax) {
   EXPECT_EQ(summary.max_us, 5);
 }
 
+// Both probes measure real syncs and leave nothing behind; a directory that
+// cannot be written gives -1, not a number.
+TEST(FdatasyncProbe, BothProbesMeasureAndCleanUp) {
+  test::TempDir dir;
+  EXPECT_GT(MeasureFdatasyncUs(dir.path(), 5), 0);
+  EXPECT_GT(MeasureWalSyncUs(dir.path(), 5), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  const std::string not_a_dir = dir.Join("file");
+  { std::ofstream(not_a_dir) << "x"; }
+  EXPECT_EQ(MeasureFdatasyncUs(not_a_dir, 5), -1);
+  EXPECT_EQ(MeasureWalSyncUs(not_a_dir, 5), -1);
+}
+
 TEST(JsonReport, LineHasTheWorkloadFields) {
   BenchReport report;
   report.participants = 3;
   report.accounts = 1000;
   report.clients = 16;
   const std::string line = RenderJsonLine(report);
-  for (const char* field :
-       {"\"system\":\"twopc\"", "\"tps\":", "\"committed\":", "\"aborted\":", "\"p50_us\":",
-        "\"p99_us\":", "\"max_us\":", "\"invariant_ok\":", "\"fdatasync_us\":"}) {
+  for (const char* field : {"\"system\":\"twopc\"", "\"tps\":", "\"committed\":", "\"aborted\":",
+                            "\"p50_us\":", "\"p99_us\":", "\"max_us\":", "\"invariant_ok\":",
+                            "\"fdatasync_us\":", "\"wal_fdatasync_us\":"}) {
     EXPECT_NE(line.find(field), std::string::npos) << field << " in " << line;
   }
   EXPECT_EQ(line.find('\n'), std::string::npos) << "one line";

@@ -5,9 +5,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <vector>
 
+#include "wal/log.h"
+
 namespace twopc::txbench {
+namespace {
+
+int64_t Median(std::vector<int64_t>& samples) {
+  if (samples.empty()) return -1;
+  const auto middle = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+  std::nth_element(samples.begin(), middle, samples.end());
+  return *middle;
+}
+
+}  // namespace
 
 int64_t MeasureFdatasyncUs(const std::string& dir, int rounds, int bytes) {
   const std::string path = dir + "/fdatasync-probe";
@@ -26,10 +40,33 @@ int64_t MeasureFdatasyncUs(const std::string& dir, int rounds, int bytes) {
   }
   close(fd);
   unlink(path.c_str());
-  if (!ok || samples.empty()) return -1;
-  const auto middle = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
-  std::nth_element(samples.begin(), middle, samples.end());
-  return *middle;
+  if (!ok) return -1;
+  return Median(samples);
+}
+
+int64_t MeasureWalSyncUs(const std::string& dir, int rounds, int bytes) {
+  wal::LogOptions options;
+  options.dir = dir + "/wal-sync-probe";
+  std::vector<int64_t> samples;
+  {
+    std::unique_ptr<wal::Log> log;
+    if (!wal::Log::Open(
+             options, [](const wal::LogRecord&) { return Status::Ok(); }, &log)
+             .ok()) {
+      return -1;
+    }
+    const std::string record(static_cast<size_t>(bytes), 'x');
+    samples.reserve(static_cast<size_t>(rounds));
+    for (int i = 0; i < rounds; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      if (!log->AppendAndSync(1, record).ok()) return -1;
+      const auto end = std::chrono::steady_clock::now();
+      samples.push_back(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(options.dir, ignored);
+  return Median(samples);
 }
 
 }  // namespace twopc::txbench

@@ -11,4 +11,9 @@ namespace twopc::txbench {
 // written.
 int64_t MeasureFdatasyncUs(const std::string& dir, int rounds = 200, int bytes = 512);
 
+// The same through twopc's own log (wal::Log::AppendAndSync in a new log
+// under `dir`, removed afterwards): an overwrite of preallocated, zero-filled
+// space, what every PREPARED and COMMIT record pays. -1 if the log fails.
+int64_t MeasureWalSyncUs(const std::string& dir, int rounds = 200, int bytes = 512);
+
 }  // namespace twopc::txbench

@@ -19,7 +19,8 @@ std::string RenderJsonLine(const BenchReport& report) {
       << ",\"p50_us\":" << report.latency.p50_us << ",\"p99_us\":" << report.latency.p99_us
       << ",\"max_us\":" << report.latency.max_us
       << ",\"invariant_ok\":" << (report.invariant_ok ? "true" : "false")
-      << ",\"fdatasync_us\":" << report.fdatasync_us;
+      << ",\"fdatasync_us\":" << report.fdatasync_us
+      << ",\"wal_fdatasync_us\":" << report.wal_fdatasync_us;
   if (!report.rss_kib.empty()) {
     out << ",\"rss_kib\":{";
     for (size_t i = 0; i < report.rss_kib.size(); ++i) {

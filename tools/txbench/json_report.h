@@ -23,6 +23,7 @@ struct BenchReport {
   LatencySummary latency;
   bool invariant_ok = false;
   int64_t fdatasync_us = -1;
+  int64_t wal_fdatasync_us = -1;  // the same through twopc's own log
   // Local mode only (empty otherwise): "coordinator", then each participant.
   std::vector<std::pair<std::string, int64_t>> rss_kib;
 };

@@ -60,6 +60,7 @@ int Run(const BenchOptions& options) {
   report.clients = options.clients;
   report.seconds = options.seconds;
   report.fdatasync_us = MeasureFdatasyncUs(dir->path());
+  report.wal_fdatasync_us = MeasureWalSyncUs(dir->path());
 
   std::unique_ptr<LocalCluster> cluster;
   rpc::HostPort coordinator = options.coordinator;
@@ -76,7 +77,7 @@ int Run(const BenchOptions& options) {
     std::cerr << "txbench: " << options.participants << " participants, " << options.accounts
               << " accounts each, " << options.clients << " clients, " << options.seconds
               << " s against " << coordinator.ToString() << " (fdatasync " << report.fdatasync_us
-              << " us)\n";
+              << " us, through twopc's log " << report.wal_fdatasync_us << " us)\n";
   }
 
   WorkloadConfig config;
