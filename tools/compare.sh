@@ -109,7 +109,7 @@ if runs["twopc"] and runs["postgres-2pc"]:
     tps = median("twopc", "tps") / median("postgres-2pc", "tps")
     p99 = median("twopc", "p99_us") / median("postgres-2pc", "p99_us")
     print(f"twopc/postgres: tps x{tps:.2f}, p99 x{p99:.2f}")
-if runs["twopc"]:
+if runs["twopc"] and all(r.get("clients") == 1 for r in runs["twopc"]):
     # The 1-client yardstick: p50 against both sync floors (see the README).
     p50 = median("twopc", "p50_us")
     floors = [(field, median("twopc", field)) for field in ("fdatasync_us", "wal_fdatasync_us")]
