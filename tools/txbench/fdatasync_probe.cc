@@ -48,25 +48,25 @@ int64_t MeasureWalSyncUs(const std::string& dir, int rounds, int bytes) {
   wal::LogOptions options;
   options.dir = dir + "/wal-sync-probe";
   std::vector<int64_t> samples;
+  bool ok = false;
   {
     std::unique_ptr<wal::Log> log;
-    if (!wal::Log::Open(
+    ok = wal::Log::Open(
              options, [](const wal::LogRecord&) { return Status::Ok(); }, &log)
-             .ok()) {
-      return -1;
-    }
+             .ok();
     const std::string record(static_cast<size_t>(bytes), 'x');
     samples.reserve(static_cast<size_t>(rounds));
-    for (int i = 0; i < rounds; ++i) {
+    for (int i = 0; i < rounds && ok; ++i) {
       const auto start = std::chrono::steady_clock::now();
-      if (!log->AppendAndSync(1, record).ok()) return -1;
+      ok = log->AppendAndSync(1, record).ok();
       const auto end = std::chrono::steady_clock::now();
       samples.push_back(std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
     }
   }
+  // Removed also after a failure, as the other probe removes its file.
   std::error_code ignored;
   std::filesystem::remove_all(options.dir, ignored);
-  return Median(samples);
+  return ok ? Median(samples) : -1;
 }
 
 }  // namespace twopc::txbench
