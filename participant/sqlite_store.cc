@@ -7,6 +7,7 @@
 #include <glog/logging.h>
 
 #include "participant/changeset_format.h"
+#include "participant/preupdate_capture.h"
 #include "participant/sql_authorizer.h"
 #include "participant/sqlite_session.h"
 
@@ -134,8 +135,10 @@ Status OpenConnection(const std::string& path, int flags, int busy_timeout_ms, s
 constexpr size_t kClientStatements = 128;
 constexpr size_t kInternalStatements = 32;
 
-SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader)
+SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader,
+                         OpenOptions::Capture capture)
     : path_(std::move(path)),
+      capture_(capture),
       writer_(writer),
       writer_authorizer_(std::make_unique<ConnectionAuthorizer>(writer)),
       internal_statements_(std::make_unique<StatementCache>(writer, kInternalStatements)),
@@ -163,7 +166,8 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   sqlite3* writer = nullptr;
   TWOPC_RETURN_IF_ERROR(OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                        options.busy_timeout_ms, &writer));
-  std::unique_ptr<SqliteStore> store(new SqliteStore(options.path, writer, nullptr));
+  std::unique_ptr<SqliteStore> store(
+      new SqliteStore(options.path, writer, nullptr, options.capture));
   // WAL journal: readers never block the writer. synchronous=NORMAL: a
   // commit does not wait for the disk; what must be durable at once is synced
   // explicitly (SyncDatabaseLog), the rest is covered by the agent's own log.
@@ -336,33 +340,103 @@ Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState*
   return Status::Ok();
 }
 
+Status SqliteStore::CheckSchemaVersion() {
+  sqlite3_stmt* stmt = internal_statements_->Get("PRAGMA schema_version");
+  if (stmt == nullptr) return Status::IoError(ErrorOf(writer_));
+  StatementLease lease(stmt);
+  int64_t version = -1;
+  TWOPC_RETURN_IF_ERROR(StepAll(writer_, stmt, [&] { version = sqlite3_column_int64(stmt, 0); }));
+  if (version != schema_version_) {
+    capture_cache_.clear();
+    shapes_.clear();
+    schema_version_ = version;
+  }
+  return Status::Ok();
+}
+
+const CaptureShape* SqliteStore::ShapeOf(const std::string& table) {
+  auto cached = shapes_.find(table);
+  if (cached != shapes_.end()) return cached->second.get();
+  std::unique_ptr<CaptureShape> shape = std::make_unique<CaptureShape>();
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(writer_, "SELECT pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid", -1,
+                         &raw, nullptr) != SQLITE_OK) {
+    return nullptr;  // not cached: asked again next time
+  }
+  StmtPtr stmt(raw);
+  sqlite3_bind_text(raw, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  bool plain = true;  // no hidden or generated columns
+  bool keyed = false;
+  Status status = StepAll(writer_, raw, [&] {
+    const int64_t pk = sqlite3_column_int64(raw, 0);
+    plain = plain && sqlite3_column_int64(raw, 1) == 0 && pk >= 0 && pk <= 255;
+    keyed = keyed || pk > 0;
+    shape->primary_key.push_back(static_cast<uint8_t>(pk));
+  });
+  if (!status.ok()) return nullptr;
+  if (!plain || !keyed) shape.reset();
+  return (shapes_[table] = std::move(shape)).get();
+}
+
+Status SqliteStore::CaptureWithHook(const std::vector<SqlStatement>& statements, BranchRun* run,
+                                    bool* unsupported) {
+  ChangesetBuilder builder;
+  bool complete = false;
+  {
+    PreupdateCapture capture(writer_, &builder);
+    TWOPC_RETURN_IF_ERROR(RunStatements(statements, run));
+    complete = capture.complete();
+  }
+  StatusOr<std::string> changeset =
+      !complete ? Status::NotSupported("a changed value the hook could not read")
+                : builder.Build([this](const std::string& table) { return ShapeOf(table); });
+  if (changeset.status().IsNotSupported()) {
+    *unsupported = true;
+    return Status::Ok();
+  }
+  if (!changeset.ok()) return changeset.status();
+  run->changeset = std::move(*changeset);
+  return Status::Ok();
+}
+
+Status SqliteStore::CaptureWithSession(const std::vector<SqlStatement>& statements,
+                                       BranchRun* run) {
+  sqlite3_session* raw_session = nullptr;
+  if (sqlite3session_create(writer_, "main", &raw_session) != SQLITE_OK) {
+    return Status::IoError("session: " + ErrorOf(writer_));
+  }
+  std::unique_ptr<sqlite3_session, SessionCloser> session(raw_session);
+  sqlite3session_attach(raw_session, nullptr);  // every table
+  TWOPC_RETURN_IF_ERROR(RunStatements(statements, run));
+  int size = 0;
+  void* data = nullptr;
+  if (const int rc = sqlite3session_changeset(raw_session, &size, &data); rc != SQLITE_OK) {
+    return Status::IoError(std::string("capturing the changes: ") + sqlite3_errstr(rc));
+  }
+  run->changeset.assign(static_cast<const char*>(data), static_cast<size_t>(size));
+  sqlite3_free(data);
+  return Status::Ok();
+}
+
 Status SqliteStore::RunBranch(int64_t txid, const std::vector<SqlStatement>& statements,
                               const Decide& decide, BranchRun* run) {
   std::lock_guard<std::mutex> lock(writer_mu_);
   *run = BranchRun();
   Status status = ExecCached("BEGIN IMMEDIATE");
   if (!status.ok()) return Status::Busy("begin: " + status.message());
-
-  sqlite3_session* raw_session = nullptr;
-  if (sqlite3session_create(writer_, "main", &raw_session) != SQLITE_OK) {
-    (void)ExecCached("ROLLBACK");
-    return Status::IoError("session: " + ErrorOf(writer_));
-  }
-  std::unique_ptr<sqlite3_session, SessionCloser> session(raw_session);
-  sqlite3session_attach(raw_session, nullptr);  // every table
-
-  status = RunStatements(statements, run);
-  if (status.ok()) {
-    int size = 0;
-    void* data = nullptr;
-    if (sqlite3session_changeset(raw_session, &size, &data) != SQLITE_OK) {
-      status = Status::IoError("changeset: " + ErrorOf(writer_));
-    } else {
-      run->changeset.assign(static_cast<const char*>(data), static_cast<size_t>(size));
-      sqlite3_free(data);
+  status = CheckSchemaVersion();
+  bool use_session = capture_ == OpenOptions::Capture::kSession;
+  if (status.ok() && !use_session) {
+    status = CaptureWithHook(statements, run, &use_session);
+    if (status.ok() && use_session) {
+      // Run again from the start under a session.
+      status = ExecCached("ROLLBACK");
+      if (status.ok()) status = ExecCached("BEGIN IMMEDIATE");
+      if (!status.ok()) return Status::Busy("begin: " + status.message());
+      *run = BranchRun();
     }
   }
-  session.reset();
+  if (status.ok() && use_session) status = CaptureWithSession(statements, run);
 
   Finish finish = Finish::kRollback;
   if (status.ok()) {

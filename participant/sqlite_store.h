@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "participant/changeset_applier.h"
+#include "participant/changeset_builder.h"
 #include "participant/sql_authorizer.h"
 #include "participant/sql_value.h"
 #include "participant/statement_cache.h"
@@ -30,6 +31,12 @@ class SqliteStore {
     std::string path;
     bool create_if_missing = false;
     int busy_timeout_ms = 5000;  // how long to wait for another process holding the file
+    // How a branch's changes are captured. kPreupdateHook builds the
+    // changeset itself and falls back to kSession (the session extension)
+    // for a table it does not handle (hidden or generated columns); both give
+    // the same changes. kSession is there to compare against.
+    enum class Capture { kPreupdateHook, kSession };
+    Capture capture = Capture::kPreupdateHook;
   };
   static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
   ~SqliteStore();
@@ -78,7 +85,7 @@ class SqliteStore {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader);
+  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader, OpenOptions::Capture capture);
   Status Exec(sqlite3* db, const char* sql);
   // Exec of internal SQL on the writer through the statement cache.
   Status ExecCached(const char* sql);
@@ -91,6 +98,17 @@ class SqliteStore {
   // otherwise why it would not.
   StatusOr<std::string> WhyNotCapturable(const std::string& table);
   Status RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run);
+  // Runs the statements and captures their changes with the pre-update hook;
+  // *unsupported (and an OK status) when a changed table needs the session
+  // extension instead (the caller rolls back and runs them again with it).
+  Status CaptureWithHook(const std::vector<SqlStatement>& statements, BranchRun* run,
+                         bool* unsupported);
+  Status CaptureWithSession(const std::vector<SqlStatement>& statements, BranchRun* run);
+  // The table's shape for the changeset header, or nullptr when the hook
+  // cannot capture it.
+  const CaptureShape* ShapeOf(const std::string& table);
+  // Forgets cached schema facts if the schema changed since they were read.
+  Status CheckSchemaVersion();
   Status RunAuthorized(const std::vector<SqlStatement>& statements, AuthorizerState* auth,
                        BranchRun* run);
   // Runs one client statement (possibly several SQL statements without
@@ -99,9 +117,13 @@ class SqliteStore {
   Status RecordApplied(int64_t txid);
 
   const std::string path_;
-  std::mutex writer_mu_;  // guards writer_, capture_cache_ and the statement caches
+  const OpenOptions::Capture capture_;
+  std::mutex writer_mu_;  // guards writer_, the schema caches and the statement caches
   sqlite3* writer_;
+  // Schema facts, valid while the schema version is schema_version_.
+  int64_t schema_version_ = -1;
   std::map<std::string, std::string> capture_cache_;
+  std::map<std::string, std::unique_ptr<CaptureShape>> shapes_;  // null: not capturable
   // Installed once: re-installing it per branch would expire every cached statement.
   std::unique_ptr<ConnectionAuthorizer> writer_authorizer_;
   // Finalized before writer_ is closed.
