@@ -13,6 +13,7 @@
 #include "coordinator/coordinator_service.h"
 #include "coordinator/wal_decision_log.h"
 #include "gen-cpp/Coordinator.h"
+#include "thrift/batch_scheduling.h"
 #include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
 #include "thrift/secure_processors.h"
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
           {"txcoord", kHelp, {"participant"}}, argc, argv, &args)) {
     return *rc;
   }
+  twopc::rpc::ApplySchedulingFlag();  // before any thread starts, so that all inherit it
   const std::vector<std::string>& participant_flags = args.repeated["participant"];
   if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
   if (FLAGS_commit_linger_us < 0) return Fail("--commit-linger-us must be >= 0");

@@ -13,6 +13,7 @@
 #include "participant/participant_admin.h"
 #include "participant/participant_service.h"
 #include "participant/resolver.h"
+#include "thrift/batch_scheduling.h"
 #include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
 #include "thrift/secure_processors.h"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
           twopc::program::StartGflagsProgram({"txpart", kHelp, {}}, argc, argv, &args)) {
     return *rc;
   }
+  twopc::rpc::ApplySchedulingFlag();  // before any thread starts, so that all inherit it
   if (FLAGS_name.empty()) return Fail("--name is required");
   if (FLAGS_db.empty()) return Fail("--db is required");
   if (FLAGS_wal_dir.empty()) return Fail("--wal-dir is required");
