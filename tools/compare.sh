@@ -110,9 +110,11 @@ if runs["twopc"] and runs["postgres-2pc"]:
     p99 = median("twopc", "p99_us") / median("postgres-2pc", "p99_us")
     print(f"twopc/postgres: tps x{tps:.2f}, p99 x{p99:.2f}")
 if runs["twopc"] and all(r.get("clients") == 1 for r in runs["twopc"]):
-    # The 1-client yardstick: p50 against both sync floors (see the README).
+    # The 1-client yardstick: p50 against the sync floors and the commit floor
+    # (see the README).
     p50 = median("twopc", "p50_us")
-    floors = [(field, median("twopc", field)) for field in ("fdatasync_us", "wal_fdatasync_us")]
+    floors = [(field, median("twopc", field))
+              for field in ("fdatasync_us", "wal_fdatasync_us", "commit_floor_us")]
     print("twopc p50 / " + ", / ".join(f"{field} ({value:.0f}): x{p50 / value:.2f}"
                                        for field, value in floors if value and value > 0))
 sys.exit(0 if ok else 1)

@@ -1,6 +1,9 @@
 // txbench's pure parts: options, latency percentiles, the JSON line.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -8,6 +11,7 @@
 
 #include "tests/allocation_counter.h"
 #include "tests/temp_dir.h"
+#include "tools/txbench/commit_floor_probe.h"
 #include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/json_report.h"
 #include "tools/txbench/latency_stats.h"
@@ -131,6 +135,30 @@ TEST(FdatasyncProbe, BothProbesMeasureAndCleanUp) {
   EXPECT_EQ(MeasureWalSyncUs(not_a_dir, 5), -1);
 }
 
+bool HasChildProcesses() {
+  errno = 0;
+  return !(waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
+}
+
+// The floor probe runs a real chain of processes (client, coordinator, two
+// participants) and reaps every one of them; its logs are removed. When the
+// logs cannot be created it starts nothing and gives -1.
+TEST(CommitFloorProbe, MeasuresThroughRealProcessesAndLeavesNothingBehind) {
+  ASSERT_FALSE(HasChildProcesses()) << "the test must start without children";
+  test::TempDir dir;
+  EXPECT_GT(MeasureCommitFloorUs(dir.path(), 20), 0);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  EXPECT_FALSE(HasChildProcesses());
+  EXPECT_GT(MeasureCommitFloorUs(dir.path(), 5, /*branches=*/3, /*bytes=*/4096), 0);
+  EXPECT_FALSE(HasChildProcesses());
+
+  const std::string not_a_dir = dir.Join("file");
+  { std::ofstream(not_a_dir) << "x"; }
+  EXPECT_EQ(MeasureCommitFloorUs(not_a_dir, 5), -1);
+  EXPECT_EQ(MeasureCommitFloorUs(dir.path(), 0), -1);
+  EXPECT_FALSE(HasChildProcesses());
+}
+
 TEST(JsonReport, LineHasTheWorkloadFields) {
   BenchReport report;
   report.participants = 3;
@@ -139,7 +167,7 @@ TEST(JsonReport, LineHasTheWorkloadFields) {
   const std::string line = RenderJsonLine(report);
   for (const char* field : {"\"system\":\"twopc\"", "\"tps\":", "\"committed\":", "\"aborted\":",
                             "\"p50_us\":", "\"p99_us\":", "\"max_us\":", "\"invariant_ok\":",
-                            "\"fdatasync_us\":", "\"wal_fdatasync_us\":"}) {
+                            "\"fdatasync_us\":", "\"wal_fdatasync_us\":", "\"commit_floor_us\":"}) {
     EXPECT_NE(line.find(field), std::string::npos) << field << " in " << line;
   }
   EXPECT_EQ(line.find('\n'), std::string::npos) << "one line";

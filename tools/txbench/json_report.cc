@@ -20,7 +20,8 @@ std::string RenderJsonLine(const BenchReport& report) {
       << ",\"max_us\":" << report.latency.max_us
       << ",\"invariant_ok\":" << (report.invariant_ok ? "true" : "false")
       << ",\"fdatasync_us\":" << report.fdatasync_us
-      << ",\"wal_fdatasync_us\":" << report.wal_fdatasync_us;
+      << ",\"wal_fdatasync_us\":" << report.wal_fdatasync_us
+      << ",\"commit_floor_us\":" << report.commit_floor_us;
   if (!report.rss_kib.empty()) {
     out << ",\"rss_kib\":{";
     for (size_t i = 0; i < report.rss_kib.size(); ++i) {

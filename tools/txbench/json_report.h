@@ -24,6 +24,8 @@ struct BenchReport {
   bool invariant_ok = false;
   int64_t fdatasync_us = -1;
   int64_t wal_fdatasync_us = -1;  // the same through twopc's own log
+  // The protocol's hops and syncs alone (commit_floor_probe.h).
+  int64_t commit_floor_us = -1;
   // Local mode only (empty otherwise): "coordinator", then each participant.
   std::vector<std::pair<std::string, int64_t>> rss_kib;
 };

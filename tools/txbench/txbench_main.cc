@@ -11,6 +11,7 @@
 #include "thrift/token_file.h"
 #include "tools/program/version.h"
 
+#include "tools/txbench/commit_floor_probe.h"
 #include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/interrupt.h"
 #include "tools/txbench/invariant_check.h"
@@ -50,7 +51,7 @@ int Fail(const std::string& message, const LocalCluster* cluster) {
 
 int Run(const BenchOptions& options) {
   std::string error;
-  // Holds the fdatasync probe, and in local mode the whole cluster's data.
+  // Holds the probes' files, and in local mode the whole cluster's data.
   std::unique_ptr<TempDir> dir = TempDir::Create("txbench.", &error);
   if (!dir) return Fail(error, nullptr);
 
@@ -61,6 +62,8 @@ int Run(const BenchOptions& options) {
   report.seconds = options.seconds;
   report.fdatasync_us = MeasureFdatasyncUs(dir->path());
   report.wal_fdatasync_us = MeasureWalSyncUs(dir->path());
+  // Before the cluster starts: its processes would share the probe's disk and CPUs.
+  report.commit_floor_us = MeasureCommitFloorUs(dir->path());
 
   std::unique_ptr<LocalCluster> cluster;
   rpc::HostPort coordinator = options.coordinator;
@@ -77,7 +80,8 @@ int Run(const BenchOptions& options) {
     std::cerr << "txbench: " << options.participants << " participants, " << options.accounts
               << " accounts each, " << options.clients << " clients, " << options.seconds
               << " s against " << coordinator.ToString() << " (fdatasync " << report.fdatasync_us
-              << " us, through twopc's log " << report.wal_fdatasync_us << " us)\n";
+              << " us, through twopc's log " << report.wal_fdatasync_us << " us, commit floor "
+              << report.commit_floor_us << " us)\n";
   }
 
   WorkloadConfig config;
