@@ -117,6 +117,13 @@ if runs["twopc"] and all(r.get("clients") == 1 for r in runs["twopc"]):
               for field in ("fdatasync_us", "wal_fdatasync_us", "commit_floor_us")]
     print("twopc p50 / " + ", / ".join(f"{field} ({value:.0f}): x{p50 / value:.2f}"
                                        for field, value in floors if value and value > 0))
+    # The same per round (p50 and the probes of one run), and their medians.
+    per_round = {field: [r["p50_us"] / r[field] for r in runs["twopc"] if r.get(field, -1) > 0]
+                 for field, _ in floors}
+    print("per round: " + "; ".join(
+        f"/ {field} " + " ".join(f"x{ratio:.2f}" for ratio in ratios) +
+        f" (median x{statistics.median(ratios):.2f})"
+        for field, ratios in per_round.items() if ratios))
 sys.exit(0 if ok else 1)
 EOF
 exit "$failed"
