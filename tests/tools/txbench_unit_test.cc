@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -140,12 +141,18 @@ bool HasChildProcesses() {
   return !(waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD);
 }
 
+size_t OpenFdCount() {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                           std::filesystem::directory_iterator()));
+}
+
 // The floor probe runs a real chain of processes (client, coordinator, two
-// participants) and reaps every one of them; its logs are removed. When the
-// logs cannot be created it starts nothing and gives -1.
+// participants) and reaps every one of them; its logs are removed and its
+// sockets closed. When the logs cannot be created it starts nothing and gives -1.
 TEST(CommitFloorProbe, MeasuresThroughRealProcessesAndLeavesNothingBehind) {
   ASSERT_FALSE(HasChildProcesses()) << "the test must start without children";
   test::TempDir dir;
+  const size_t fds_before = OpenFdCount();
   EXPECT_GT(MeasureCommitFloorUs(dir.path(), 20), 0);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
   EXPECT_FALSE(HasChildProcesses());
@@ -157,6 +164,7 @@ TEST(CommitFloorProbe, MeasuresThroughRealProcessesAndLeavesNothingBehind) {
   EXPECT_EQ(MeasureCommitFloorUs(not_a_dir, 5), -1);
   EXPECT_EQ(MeasureCommitFloorUs(dir.path(), 0), -1);
   EXPECT_FALSE(HasChildProcesses());
+  EXPECT_EQ(OpenFdCount(), fds_before);
 }
 
 TEST(JsonReport, LineHasTheWorkloadFields) {

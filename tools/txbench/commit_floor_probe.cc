@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -132,9 +133,9 @@ void DieWithParent(pid_t parent) {
   char request[kRequestBytes];
   off_t offset = 0;
   for (;;) {
-    const ReadOutcome read = ReadFull(connection, request, sizeof(request));
-    if (read == ReadOutcome::kClosed) _exit(0);
-    if (read == ReadOutcome::kFailed || !AppendAndSync(log, record, &offset) ||
+    const ReadOutcome outcome = ReadFull(connection, request, sizeof(request));
+    if (outcome == ReadOutcome::kClosed) _exit(0);
+    if (outcome == ReadOutcome::kFailed || !AppendAndSync(log, record, &offset) ||
         !SendFull(connection, request, kReplyBytes)) {
       _exit(1);
     }
@@ -155,9 +156,9 @@ void DieWithParent(pid_t parent) {
   char reply[kReplyBytes];
   off_t offset = 0;
   for (;;) {
-    const ReadOutcome read = ReadFull(client, request, sizeof(request));
-    if (read == ReadOutcome::kClosed) _exit(0);
-    if (read == ReadOutcome::kFailed) _exit(1);
+    const ReadOutcome outcome = ReadFull(client, request, sizeof(request));
+    if (outcome == ReadOutcome::kClosed) _exit(0);
+    if (outcome == ReadOutcome::kFailed) _exit(1);
     for (const int participant : participants) {
       if (!SendFull(participant, request, sizeof(request))) _exit(1);
     }
@@ -185,6 +186,18 @@ struct ProbeResources {
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) children_failed = true;
     }
     children.clear();
+  }
+  // Keeps the valid ones of `opened` to close; false if any failed to open.
+  bool Keep(std::initializer_list<int> opened) {
+    bool all = true;
+    for (const int fd : opened) {
+      if (fd < 0) {
+        all = false;
+      } else {
+        fds.push_back(fd);
+      }
+    }
+    return all;
   }
   void CloseFds() {
     for (const int fd : fds) close(fd);
@@ -216,20 +229,14 @@ int64_t MeasureCommitFloorUs(const std::string& dir, int rounds, int branches, i
     resources.files.push_back(path);
     participant_logs[i] = PreallocatedLog(path, log_size);
     participant_listeners[i] = Listen(&participant_ports[i]);
-    for (const int fd : {participant_logs[i], participant_listeners[i]}) {
-      if (fd < 0) return -1;
-      resources.fds.push_back(fd);
-    }
+    if (!resources.Keep({participant_logs[i], participant_listeners[i]})) return -1;
   }
   const std::string coordinator_path = dir + "/commit-floor-coordinator";
   resources.files.push_back(coordinator_path);
   int coordinator_port = 0;
   const int coordinator_log = PreallocatedLog(coordinator_path, log_size);
   const int coordinator_listener = Listen(&coordinator_port);
-  for (const int fd : {coordinator_log, coordinator_listener}) {
-    if (fd < 0) return -1;
-    resources.fds.push_back(fd);
-  }
+  if (!resources.Keep({coordinator_log, coordinator_listener})) return -1;
 
   const pid_t parent = getpid();
   for (int i = 0; i <= branches; ++i) {
