@@ -1,4 +1,5 @@
-// txbench's pure parts: options, latency percentiles, the JSON line.
+// txbench's parts below the cluster: the transfer, options, latency percentiles, the
+// probes (fdatasync, twopc's log, the commit floor) and the JSON line.
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
