@@ -105,7 +105,11 @@ TEST_F(AdminTest, TxctlTopShowsParticipantsInDoubtAndRecentTransactions) {
         top = cluster_->Txctl({"--admin", coordinator_admin_, "top", "--once"});
         // The in-doubt view is refreshed in the background too: a refresh
         // that ran during the transfer shows it prepared until the next one.
+        // Both participants: a refresh that ran before p0 listened shows it
+        // DOWN until the next one.
         return top.exit_code == 0 &&
+               top.out.find("p0  " + cluster_->participant_address(0) + "  up") !=
+                   std::string::npos &&
                top.out.find("p1  " + cluster_->participant_address(1) + "  up") !=
                    std::string::npos &&
                top.out.find("in doubt: none") != std::string::npos;
