@@ -311,7 +311,11 @@ void Coordinator::SendPrepares(std::vector<Claim>& claims) {
     // try_again is sent again from its item.
     std::vector<rpc::PrepareRequest> requests;
     requests.reserve(batch.size());
-    for (const PrepareLine::ItemPtr& item : batch) requests.push_back(std::move(item->request));
+    for (const PrepareLine::ItemPtr& item : batch) {
+      // The participant stops the branch's SQL before this transaction stops waiting.
+      item->request.__set_timeout_ms(rpc::BranchTimeoutMs(MillisUntil(item->deadline)));
+      requests.push_back(std::move(item->request));
+    }
     struct GiveBack {
       std::vector<rpc::PrepareRequest>& requests;
       std::vector<PrepareLine::ItemPtr>& batch;

@@ -211,7 +211,8 @@ PrepareReply Agent::Refuse(int64_t txid, std::string reason) {
 }
 
 Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
-                      SqliteStore::BranchRun* run, std::optional<int64_t>* conflict) {
+                      const StatementBudget& budget, SqliteStore::BranchRun* run,
+                      std::optional<int64_t>* conflict) {
   auto decide = [&](const SqliteStore::BranchRun& done) -> StatusOr<SqliteStore::Finish> {
     if (done.changeset.empty()) return SqliteStore::Finish::kRollback;  // read-only
     StatusOr<std::vector<std::string>> keys = ChangesetKeys(done.changeset);
@@ -232,13 +233,13 @@ Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements,
     table_.OnOnePhaseCommitting(txid);
     return SqliteStore::Finish::kCommit;
   };
-  return store_->RunBranch(txid, statements, decide, run);
+  return store_->RunBranch(txid, statements, decide, run, &budget);
 }
 
 PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& statements,
-                            bool one_phase) {
+                            bool one_phase, int64_t requested_ms) {
   const Clock::time_point start = Clock::now();
-  PrepareReply reply = PrepareBranch(txid, statements, one_phase);
+  PrepareReply reply = PrepareBranch(txid, statements, one_phase, requested_ms);
   metrics_.prepare_latency.Observe(static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
   CountVote(reply);
@@ -252,8 +253,9 @@ std::vector<PrepareReply> Agent::PrepareMany(const std::vector<BranchRequest>& b
   wal::Lsn last = 0;
   for (size_t i = 0; i < branches.size(); ++i) {
     const BranchRequest& branch = branches[i];
-    replies[i] = StartPrepare(branch.txid, branch.statements, branch.one_phase,
-                              OnLocked::kAnswerRetry, branch.waited, &logged_at[i]);
+    replies[i] =
+        StartPrepare(branch.txid, branch.statements, branch.one_phase, OnLocked::kAnswerRetry,
+                     branch.waited, BudgetRequest{start, branch.requested_ms}, &logged_at[i]);
     if (logged_at[i]) last = std::max(last, *logged_at[i]);
   }
   // One sync makes every PREPARED record of the batch durable.
@@ -287,10 +289,11 @@ void Agent::CountVote(const PrepareReply& reply) {
 }
 
 PrepareReply Agent::PrepareBranch(int64_t txid, const std::vector<SqlStatement>& statements,
-                                  bool one_phase) {
+                                  bool one_phase, int64_t requested_ms) {
   std::optional<wal::Lsn> logged_at;
-  PrepareReply reply = StartPrepare(txid, statements, one_phase, OnLocked::kWait,
-                                    std::chrono::milliseconds(0), &logged_at);
+  PrepareReply reply =
+      StartPrepare(txid, statements, one_phase, OnLocked::kWait, std::chrono::milliseconds(0),
+                   BudgetRequest{Clock::now(), requested_ms}, &logged_at);
   if (!logged_at) return reply;
   return FinishPrepare(txid, log_->Sync(*logged_at), std::move(reply));
 }
@@ -317,6 +320,7 @@ PrepareReply Agent::Retry(int64_t txid, int64_t holder) {
 PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& statements,
                                  bool one_phase, OnLocked on_locked,
                                  std::chrono::milliseconds waited,
+                                 const BudgetRequest& budget_request,
                                  std::optional<wal::Lsn>* logged_at) {
   PrepareReply reply;
   {
@@ -342,12 +346,29 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
     return Refuse(txid, "participant cannot log: " + health.ToString());
   }
 
+  // Registered while the branch runs, so that an abort of txid stops it.
+  const BranchLimit limit = BranchLimitFor(budget_request.requested_ms, options_.max_statement);
+  StatementBudget budget(budget_request.received, limit.limit, limit.name);
+  struct Registration {
+    Agent* agent;
+    int64_t txid;
+    ~Registration() {
+      std::lock_guard<std::mutex> lock(agent->mu_);
+      agent->running_.erase(txid);
+    }
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_[txid] = &budget;
+  }
+  Registration registration{this, txid};
+
   SqliteStore::BranchRun run;
   Status status;
   const Clock::time_point deadline = Clock::now() + options_.lock_wait;
   while (true) {
     std::optional<int64_t> conflict;
-    status = RunOnce(txid, statements, one_phase, &run, &conflict);
+    status = RunOnce(txid, statements, one_phase, budget, &run, &conflict);
     if (!conflict) break;
     if (on_locked == OnLocked::kAnswerRetry) {
       if (waited == std::chrono::milliseconds(0)) {
@@ -360,8 +381,9 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
     // Wait for the holder to finish, then run again on the new committed state.
     metrics_.lock_waits.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(mu_);
-    const bool released =
-        released_cv_.wait_until(lock, deadline, [&] { return !locks_.Holds(*conflict); });
+    // An abort of txid wakes it too: the next run stops at once.
+    const bool released = released_cv_.wait_until(
+        lock, deadline, [&] { return !locks_.Holds(*conflict) || budget.cancelled(); });
     if (!released) {
       lock.unlock();
       metrics_.lock_wait_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -574,6 +596,12 @@ Status Agent::Abort(int64_t txid) {
         metrics_.aborts.fetch_add(1, std::memory_order_relaxed);
         break;
       case TransactionTable::AbortAction::kAbortWhileRunning:
+        // Its SQL stops at the next check; it votes NO.
+        if (auto running = running_.find(txid); running != running_.end()) {
+          running->second->Cancel();
+        }
+        released_cv_.notify_all();  // if it waits for a locked row
+        return Status::Ok();
       case TransactionTable::AbortAction::kAcknowledge:
         return Status::Ok();
       case TransactionTable::AbortAction::kRefuseCommitted:

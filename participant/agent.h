@@ -30,6 +30,7 @@
 #include "participant/participant_records.h"
 #include "participant/sql_value.h"
 #include "participant/sqlite_store.h"
+#include "participant/statement_budget.h"
 #include "participant/transaction_table.h"
 #include "wal/log.h"
 
@@ -53,6 +54,8 @@ struct BranchRequest {
   bool one_phase = false;
   // How long the sender has been retrying it for locked rows.
   std::chrono::milliseconds waited{0};
+  // How long it may run (its prepare's timeout_ms); 0: the agent's max_statement.
+  int64_t requested_ms = 0;
 };
 
 struct AgentOptions {
@@ -61,6 +64,8 @@ struct AgentOptions {
   std::chrono::milliseconds lock_wait{1000};
   // Checkpoint (and truncate the WAL) once this much was appended since the last one.
   uint64_t checkpoint_bytes = 4 << 20;
+  // The longest a branch's SQL may run (--max_statement_ms); a prepare may ask for less.
+  std::chrono::milliseconds max_statement{10000};
 };
 
 class Agent {
@@ -71,7 +76,10 @@ class Agent {
   static Status Open(const AgentOptions& options, SqliteStore* store,
                      const wal::LogOptions& log_options, std::unique_ptr<Agent>* out);
 
-  PrepareReply Prepare(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase);
+  // The branch's SQL is interrupted past requested_ms (when > 0) or the
+  // agent's max_statement, or once an abort of txid arrives: it votes NO.
+  PrepareReply Prepare(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
+                       int64_t requested_ms = 0);
   // Several branches, as Prepare each, with one log sync for all of them. A
   // branch whose rows are held by a prepared transaction is not waited for
   // (the others would wait with it): it is answered retry, or refused once it
@@ -136,14 +144,20 @@ class Agent {
   Status Recover(ParticipantLogState state);
   void MaybeCheckpoint();
   PrepareReply PrepareBranch(int64_t txid, const std::vector<SqlStatement>& statements,
-                             bool one_phase);
+                             bool one_phase, int64_t requested_ms);
   // What a branch does about a row held by a prepared transaction.
   enum class OnLocked { kWait, kAnswerRetry };
   // Runs the branch and appends its PREPARED record without syncing it. The
   // reply is final unless *logged_at is set: then FinishPrepare gives it once
   // the log is synced through *logged_at.
+  // The branch's budget starts at `received` (see Prepare).
+  struct BudgetRequest {
+    std::chrono::steady_clock::time_point received;
+    int64_t requested_ms = 0;
+  };
   PrepareReply StartPrepare(int64_t txid, const std::vector<SqlStatement>& statements,
                             bool one_phase, OnLocked on_locked, std::chrono::milliseconds waited,
+                            const BudgetRequest& budget_request,
                             std::optional<wal::Lsn>* logged_at);
   PrepareReply FinishPrepare(int64_t txid, const Status& synced, PrepareReply reply);
   // The branch met a row held by `holder`: nothing kept, send it again.
@@ -151,7 +165,8 @@ class Agent {
   void CountVote(const PrepareReply& reply);
   // Runs the branch once; sets *conflict when a row it wrote is locked.
   Status RunOnce(int64_t txid, const std::vector<SqlStatement>& statements, bool one_phase,
-                 SqliteStore::BranchRun* run, std::optional<int64_t>* conflict);
+                 const StatementBudget& budget, SqliteStore::BranchRun* run,
+                 std::optional<int64_t>* conflict);
   PrepareReply Refuse(int64_t txid, std::string reason);
   Status LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids, bool sync);
   // The same, returning where the record is in the log.
@@ -178,6 +193,8 @@ class Agent {
   TransactionTable table_;
   LockTable locks_;
   std::map<int64_t, Prepared> prepared_;
+  // The budgets of branches being prepared: an abort cancels its branch's.
+  std::map<int64_t, StatementBudget*> running_;
   std::map<int64_t, HeuristicRecord> heuristics_;
   std::map<int64_t, HeuristicRecord> mismatches_;
   std::set<int64_t> heuristics_checked_;  // against the coordinator's decision

@@ -113,6 +113,7 @@ void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
       branch.statements = StatementsOf(request);
       branch.one_phase = request.one_phase;
       branch.waited = std::chrono::milliseconds(std::max(0, request.waited_ms));
+      branch.requested_ms = request.timeout_ms;
       branches.push_back(std::move(branch));
       positions.push_back(i);
     } catch (const rpc::TxError& e) {
@@ -148,7 +149,8 @@ std::vector<rpc::CommitAck> ParticipantService::AcksOf(const std::vector<int64_t
 
 void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
                                        const rpc::PrepareRequest& request) {
-  PrepareReply reply = agent_->Prepare(request.txid, StatementsOf(request), request.one_phase);
+  PrepareReply reply =
+      agent_->Prepare(request.txid, StatementsOf(request), request.one_phase, request.timeout_ms);
   result.vote = ToThrift(reply.vote);
   result.__set_reason(reply.reason);
   result.__set_changes(reply.changes);
@@ -236,11 +238,16 @@ void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
   std::vector<SqlValue> values;
   values.reserve(params.size());
   for (const rpc::Value& value : params) values.push_back(FromThrift(value));
-  StatusOr<QueryRows> rows = agent_->store()->Query(sql, values);
+  const StatementBudget budget(StatementBudget::Clock::now(), query_limits_.max_time,
+                               "--max_query_ms");
+  StatusOr<QueryRows> rows =
+      agent_->store()->Query(sql, values, {&budget, query_limits_.max_result_bytes});
   if (!rows.ok()) {
-    Throw(rows.status().IsInvalidArgument() ? rpc::ErrorCode::INVALID_REQUEST
-                                            : rpc::ErrorCode::INTERNAL,
-          rows.status().message());
+    const Status& status = rows.status();
+    Throw(status.IsInvalidArgument() ? rpc::ErrorCode::INVALID_REQUEST
+          : status.IsLimitExceeded() ? rpc::ErrorCode::LIMIT_EXCEEDED
+                                     : rpc::ErrorCode::INTERNAL,
+          status.message());
   }
   result.columns = std::move(rows->columns);
   result.rows.reserve(rows->rows.size());

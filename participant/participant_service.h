@@ -2,16 +2,26 @@
 // calls the Agent or the store, and turns a Status into a reply or TxError.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+
 #include "gen-cpp/Participant.h"
 #include "participant/agent.h"
 #include "thrift/request_limits.h"
 
 namespace twopc::participant {
 
+// What a query may take (--max_query_ms, --max_result_bytes).
+struct QueryLimits {
+  std::chrono::milliseconds max_time{5000};
+  size_t max_result_bytes = 8 << 20;
+};
+
 class ParticipantService : public rpc::ParticipantIf {
  public:
-  explicit ParticipantService(Agent* agent, const rpc::StatementLimits& limits = {})
-      : agent_(agent), limits_(limits) {}
+  explicit ParticipantService(Agent* agent, const rpc::StatementLimits& limits = {},
+                              const QueryLimits& query_limits = {})
+      : agent_(agent), limits_(limits), query_limits_(query_limits) {}
 
   void prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) override;
   void commit(int64_t txid) override;
@@ -37,6 +47,7 @@ class ParticipantService : public rpc::ParticipantIf {
 
   Agent* agent_;
   const rpc::StatementLimits limits_;
+  const QueryLimits query_limits_;
 };
 
 // At most this many branches in one prepare_many.

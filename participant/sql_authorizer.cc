@@ -37,6 +37,17 @@ int Callback(void* user, int action, const char* arg1, const char* arg2, const c
   return SQLITE_OK;
 }
 
+// Functions that load code or hand out or take C pointers: fts3_tokenizer()
+// returns a tokenizer's address and, with two arguments, installs one from a
+// blob (the classic way to run code through SQL); fts5() takes a pointer.
+std::string WhyFunctionRefused(const char* name) {
+  if (name == nullptr) return "";
+  for (const char* refused : {"load_extension", "fts3_tokenizer", "fts5"}) {
+    if (strcasecmp(name, refused) == 0) return std::string(refused) + "() is not allowed";
+  }
+  return "";
+}
+
 constexpr char kSchemaChange[] =
     "schema changes (CREATE, DROP, ALTER, ...) are not allowed in a transaction: the changeset "
     "that makes a prepared branch crash-safe cannot carry them; change the schema with the agent "
@@ -51,10 +62,7 @@ std::string AuthorizeAction(SqlMode mode, int action, const char* arg1, const ch
     case SQLITE_RECURSIVE:
       return "";
     case SQLITE_FUNCTION:
-      if (arg2 != nullptr && strcasecmp(arg2, "load_extension") == 0) {
-        return "load_extension() is not allowed";
-      }
-      return "";
+      return WhyFunctionRefused(arg2);
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE:

@@ -3,6 +3,7 @@
 // serves queries of committed data. SQLite types stay inside this class.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -15,6 +16,8 @@
 #include "participant/changeset_builder.h"
 #include "participant/sql_authorizer.h"
 #include "participant/sql_value.h"
+#include "participant/sqlite_hardening.h"
+#include "participant/statement_budget.h"
 #include "participant/statement_cache.h"
 #include "wal/status.h"
 
@@ -24,6 +27,13 @@ namespace twopc::participant {
 
 // The bookkeeping table: one row per transaction whose changes are in the database.
 inline constexpr char kAppliedTable[] = "_twopc_applied";
+
+// What a query may take: its budget (none: unbounded) and the most bytes its
+// rows may hold.
+struct QueryBounds {
+  const StatementBudget* budget = nullptr;
+  size_t max_result_bytes = SIZE_MAX;
+};
 
 class SqliteStore {
  public:
@@ -37,6 +47,8 @@ class SqliteStore {
     // the same changes. kSession is there to compare against.
     enum class Capture { kPreupdateHook, kSession };
     Capture capture = Capture::kPreupdateHook;
+    // Enforced by SQLite on both connections (see sqlite_hardening.h).
+    SqlLimits limits{};
   };
   static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
   ~SqliteStore();
@@ -57,9 +69,10 @@ class SqliteStore {
   // them together with txid's bookkeeping row (one-phase commit). A statement
   // that fails gives Status::Aborted with SQLite's message; so does SQL the
   // agent refuses (DDL, ATTACH, PRAGMA, writes to its own tables, a table
-  // without PRIMARY KEY).
+  // without PRIMARY KEY). With a budget, SQLite is interrupted once it
+  // expires: Aborted with "statement N: " and the budget's reason.
   Status RunBranch(int64_t txid, const std::vector<SqlStatement>& statements, const Decide& decide,
-                   BranchRun* run);
+                   BranchRun* run, const StatementBudget* budget = nullptr);
 
   struct Committed {
     int64_t txid;
@@ -79,8 +92,10 @@ class SqliteStore {
   // Deletes the bookkeeping rows of transactions applied before this time.
   Status PruneApplied(int64_t applied_before_unix_s);
 
-  // A read of committed data on the read-only connection.
-  StatusOr<QueryRows> Query(const std::string& sql, const std::vector<SqlValue>& params);
+  // A read of committed data on the read-only connection. InvalidArgument
+  // for SQL that fails; LimitExceeded past the budget or the result bytes.
+  StatusOr<QueryRows> Query(const std::string& sql, const std::vector<SqlValue>& params,
+                            const QueryBounds& bounds = {});
 
   const std::string& path() const { return path_; }
 
@@ -111,6 +126,9 @@ class SqliteStore {
   Status CheckSchemaVersion();
   Status RunAuthorized(const std::vector<SqlStatement>& statements, AuthorizerState* auth,
                        BranchRun* run);
+  // Ends the branch's SQLite transaction unless SQLite already rolled it back
+  // (it does on an interrupted write or out of memory).
+  void RollbackBranch(int64_t txid);
   // Runs one client statement (possibly several SQL statements without
   // parameters); *changed gets the rows it changed.
   Status RunClientSql(const SqlStatement& statement, AuthorizerState* auth, int64_t* changed);
@@ -120,6 +138,8 @@ class SqliteStore {
   const OpenOptions::Capture capture_;
   std::mutex writer_mu_;  // guards writer_, the schema caches and the statement caches
   sqlite3* writer_;
+  // The budget of the branch running on the writer; null between branches.
+  const StatementBudget* branch_budget_ = nullptr;
   // Schema facts, valid while the schema version is schema_version_.
   int64_t schema_version_ = -1;
   std::map<std::string, std::string> capture_cache_;

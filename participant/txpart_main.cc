@@ -13,6 +13,7 @@
 #include "participant/participant_admin.h"
 #include "participant/participant_service.h"
 #include "participant/resolver.h"
+#include "participant/sqlite_hardening.h"
 #include "thrift/batch_scheduling.h"
 #include "thrift/malloc_arenas.h"
 #include "thrift/rpc_util.h"
@@ -44,6 +45,17 @@ DEFINE_int32(idle_timeout_ms, 60000,
 DEFINE_int32(max_statements, 1000, "most statements in one prepare");
 DEFINE_int32(max_sql_bytes, 1 << 20, "longest SQL text of one statement");
 DEFINE_int32(max_value_bytes, 1 << 20, "largest TEXT or BLOB parameter");
+DEFINE_int32(max_statement_ms, 10000,
+             "longest a branch's SQL may run before it is interrupted and votes NO (a prepare "
+             "may ask for less)");
+DEFINE_int32(max_query_ms, 5000, "longest a query may run before it is interrupted");
+DEFINE_int64(max_result_bytes, 8 << 20, "most bytes the rows of one query may hold");
+DEFINE_int64(max_sql_value_bytes, 0,
+             "longest string or BLOB (and table row) client SQL may build "
+             "(SQLITE_LIMIT_LENGTH); 0: --max_frame_bytes");
+DEFINE_int64(sqlite_heap_limit_bytes, 512 << 20,
+             "most memory SQLite may hold in this process (sqlite3_hard_heap_limit64); past it "
+             "a statement fails with 'out of memory' (0: no limit)");
 DEFINE_string(admin_listen, "",
               "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
@@ -90,6 +102,12 @@ int main(int argc, char** argv) {
       FLAGS_max_value_bytes <= 0) {
     return Fail("--max_* limits must be > 0");
   }
+  if (FLAGS_max_statement_ms <= 0 || FLAGS_max_query_ms <= 0 || FLAGS_max_result_bytes <= 0) {
+    return Fail("--max_statement_ms, --max_query_ms and --max_result_bytes must be > 0");
+  }
+  if (FLAGS_max_sql_value_bytes < 0 || FLAGS_sqlite_heap_limit_bytes < 0) {
+    return Fail("--max_sql_value_bytes and --sqlite_heap_limit_bytes must be >= 0");
+  }
   if (FLAGS_max_connections < 0 || FLAGS_idle_timeout_ms < 0) {
     return Fail("--max_connections and --idle_timeout_ms must be >= 0 (0: no limit)");
   }
@@ -117,9 +135,15 @@ int main(int argc, char** argv) {
   if (twopc::Status locked = wal_lock.Acquire(FLAGS_wal_dir); !locked.ok()) {
     return Fail(locked.ToString());
   }
+  twopc::participant::SetSqliteHeapLimit(FLAGS_sqlite_heap_limit_bytes);
+  twopc::participant::SqliteStore::OpenOptions store_options;
+  store_options.path = FLAGS_db;
+  store_options.create_if_missing = FLAGS_create_db;
+  store_options.limits.max_value_bytes =
+      FLAGS_max_sql_value_bytes > 0 ? FLAGS_max_sql_value_bytes : FLAGS_max_frame_bytes;
+  store_options.limits.max_sql_bytes = FLAGS_max_sql_bytes;
   std::unique_ptr<twopc::participant::SqliteStore> store;
-  twopc::Status status =
-      twopc::participant::SqliteStore::Open({FLAGS_db, FLAGS_create_db, 5000}, &store);
+  twopc::Status status = twopc::participant::SqliteStore::Open(store_options, &store);
   if (!status.ok()) return Fail(status.ToString());
 
   twopc::participant::AgentOptions options;
@@ -127,6 +151,7 @@ int main(int argc, char** argv) {
   options.coordinator = coordinator.ToString();
   options.lock_wait = std::chrono::milliseconds(FLAGS_lock_wait_ms);
   options.checkpoint_bytes = FLAGS_wal_checkpoint_bytes;
+  options.max_statement = std::chrono::milliseconds(FLAGS_max_statement_ms);
   twopc::wal::LogOptions log_options;
   log_options.dir = FLAGS_wal_dir;
   std::unique_ptr<twopc::participant::Agent> agent;
@@ -143,8 +168,11 @@ int main(int argc, char** argv) {
   statement_limits.max_statements = static_cast<size_t>(FLAGS_max_statements);
   statement_limits.max_sql_bytes = static_cast<size_t>(FLAGS_max_sql_bytes);
   statement_limits.max_value_bytes = static_cast<size_t>(FLAGS_max_value_bytes);
-  auto service =
-      std::make_shared<twopc::participant::ParticipantService>(agent.get(), statement_limits);
+  twopc::participant::QueryLimits query_limits;
+  query_limits.max_time = std::chrono::milliseconds(FLAGS_max_query_ms);
+  query_limits.max_result_bytes = static_cast<size_t>(FLAGS_max_result_bytes);
+  auto service = std::make_shared<twopc::participant::ParticipantService>(
+      agent.get(), statement_limits, query_limits);
   twopc::rpc::ServerLimits server_limits;
   server_limits.max_frame_bytes = FLAGS_max_frame_bytes;
   server_limits.max_connections = FLAGS_max_connections;

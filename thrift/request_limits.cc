@@ -107,4 +107,9 @@ std::chrono::milliseconds EffectivePrepareTimeout(int32_t timeout_ms,
   return std::min(std::chrono::milliseconds(timeout_ms), max);
 }
 
+int32_t BranchTimeoutMs(int64_t remaining_ms) {
+  const int64_t margin = std::min<int64_t>(remaining_ms / 10, 500);
+  return static_cast<int32_t>(std::clamp<int64_t>(remaining_ms - margin, 1, INT32_MAX));
+}
+
 }  // namespace twopc::rpc

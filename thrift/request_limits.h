@@ -57,4 +57,10 @@ std::chrono::milliseconds EffectivePrepareTimeout(int32_t timeout_ms,
                                                   std::chrono::milliseconds default_timeout,
                                                   std::chrono::milliseconds max);
 
+// What a prepare sent with `remaining_ms` of its prepare timeout left asks the
+// participant for (PrepareRequest.timeout_ms): a tenth less, at most 500 ms
+// less, so that the participant's NO vote with its reason arrives before the
+// coordinator stops waiting. At least 1.
+int32_t BranchTimeoutMs(int64_t remaining_ms);
+
 }  // namespace twopc::rpc

@@ -156,6 +156,11 @@ struct PrepareRequest {
   // held by prepared transactions (answered retry before). Past the agent's
   // --lock_wait_ms a locked row refuses the branch instead.
   5: optional i32 waited_ms = 0,
+  // How long the branch's SQL may run, from when the participant receives it
+  // (the coordinator sends what is left of its prepare timeout, less a
+  // margin). Past it, or the participant's --max_statement_ms if that is
+  // shorter, the SQL is interrupted and the branch votes NO. 0: only the flag.
+  6: optional i32 timeout_ms = 0,
 }
 
 struct PrepareResult {

@@ -5,6 +5,7 @@
 
 #include "coordinator/wal_decision_log.h"
 #include "participant/participant_log_replay.h"
+#include "participant/sqlite_hardening.h"
 #include "participant/sqlite_session.h"
 #include "participant/sqlite_store.h"
 #include "wal/dir_lock.h"
@@ -34,6 +35,11 @@ class AppliedTable {
   Status Open(const std::string& path) {
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
       return Status::IoError("open database " + path + ": " + sqlite3_errmsg(db_));
+    }
+    // A file the user named: nothing in its schema is trusted.
+    if (Status hardened = participant::HardenConnection(db_, participant::SqlLimits());
+        !hardened.ok()) {
+      return Status::IoError("database " + path + ": " + hardened.message());
     }
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db_, "SELECT 1 FROM _twopc_applied WHERE txid = ?", -1, &stmt,

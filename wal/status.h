@@ -19,6 +19,7 @@ class [[nodiscard]] Status {
     kBusy,
     kAborted,
     kNotSupported,
+    kLimitExceeded,  // a configured bound on time, size or memory was reached
   };
 
   Status() = default;
@@ -35,6 +36,10 @@ class [[nodiscard]] Status {
     return Status(Code::kNotSupported, std::move(msg));
   }
 
+  static Status LimitExceeded(std::string msg) {
+    return Status(Code::kLimitExceeded, std::move(msg));
+  }
+
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -44,6 +49,7 @@ class [[nodiscard]] Status {
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsAborted() const { return code_ == Code::kAborted; }
   bool IsNotSupported() const { return code_ == Code::kNotSupported; }
+  bool IsLimitExceeded() const { return code_ == Code::kLimitExceeded; }
   const std::string& message() const { return message_; }
   std::string ToString() const;
 
@@ -72,6 +78,8 @@ inline std::string Status::ToString() const {
       return "aborted: " + message_;
     case Code::kNotSupported:
       return "not supported: " + message_;
+    case Code::kLimitExceeded:
+      return "limit exceeded: " + message_;
   }
   return message_;
 }

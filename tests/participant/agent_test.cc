@@ -527,10 +527,51 @@ TEST_F(AgentTest, AbortWhileTwoPhaseBranchRunsMakesItVoteNo) {
   running.join();
 
   EXPECT_EQ(reply.vote, Vote::kNo);
-  EXPECT_TRUE(Contains(reply.reason, "aborted while it was being prepared")) << reply.reason;
+  // The abort stops the branch's SQL at once: its next statement does not run.
+  EXPECT_TRUE(Contains(reply.reason, "interrupted: its transaction was aborted")) << reply.reason;
   EXPECT_TRUE(agent_->ListPrepared().empty());
   EXPECT_EQ(Prepare(2, {Debit(1, 5)}).vote, Vote::kYes) << "the aborted branch holds no lock";
   EXPECT_EQ(Balance(1), 100);
+}
+
+constexpr char kEndlessSql[] =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+
+// True while a connection (the agent's writer) holds the database's write lock.
+bool WriteLockHeld(const std::string& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return false;
+  const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  return rc == SQLITE_BUSY;
+}
+
+TEST_F(AgentTest, AbortStopsAnEndlessBranchAndFreesTheWriter) {
+  PrepareReply reply;
+  std::thread running([&] { reply = Prepare(1, {{kEndlessSql, {}, std::nullopt}}); });
+  // A deadline for the wait, not a timing: the branch holds the writer until stopped.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool held = false;
+  while (!(held = WriteLockHeld(db_path_)) && std::chrono::steady_clock::now() < give_up) {
+  }
+  EXPECT_TRUE(held);
+  EXPECT_TRUE(agent_->Abort(1).ok());
+  running.join();
+
+  EXPECT_EQ(reply.vote, Vote::kNo);
+  EXPECT_EQ(reply.reason, "statement 1: interrupted: its transaction was aborted");
+  EXPECT_EQ(Prepare(2, {Debit(1, 5)}).vote, Vote::kYes) << "the writer is free";
+}
+
+TEST_F(AgentTest, ABranchRunsNoLongerThanItsPrepareAsked) {
+  const PrepareReply reply =
+      agent_->Prepare(1, {{kEndlessSql, {}, std::nullopt}}, /*one_phase=*/false, 100);
+  EXPECT_EQ(reply.vote, Vote::kNo);
+  EXPECT_EQ(reply.reason,
+            "statement 1: interrupted after 100 ms (the transaction's prepare timeout)");
+  EXPECT_TRUE(agent_->ListPrepared().empty());
+  EXPECT_EQ(Prepare(2, {Debit(1, 5)}).vote, Vote::kYes);
 }
 
 // BUG (participant/agent.cc, Agent::RunOnce): an abort that arrives while a

@@ -101,6 +101,16 @@ TEST(SqlAuthorizer, LoadExtensionIsRefusedOtherFunctionsAllowed) {
   EXPECT_TRUE(Allowed(SqlMode::kBranch, SQLITE_FUNCTION, nullptr, "abs"));
 }
 
+TEST(SqlAuthorizer, FunctionsThatHandOutOrTakePointersAreRefused) {
+  EXPECT_EQ(Reason(SqlMode::kBranch, SQLITE_FUNCTION, nullptr, "fts3_tokenizer"),
+            "fts3_tokenizer() is not allowed");
+  EXPECT_EQ(Reason(SqlMode::kQuery, SQLITE_FUNCTION, nullptr, "FTS3_Tokenizer"),
+            "fts3_tokenizer() is not allowed");
+  EXPECT_EQ(Reason(SqlMode::kBranch, SQLITE_FUNCTION, nullptr, "fts5"), "fts5() is not allowed");
+  EXPECT_TRUE(Allowed(SqlMode::kBranch, SQLITE_FUNCTION, nullptr, "fts5_source_id"));
+  EXPECT_TRUE(Allowed(SqlMode::kBranch, SQLITE_FUNCTION, nullptr, "zeroblob"));
+}
+
 // The policy installed on a real connection, enforced while a run is active.
 class ConnectionAuthorizerTest : public ::testing::Test {
  protected:
@@ -147,6 +157,8 @@ TEST_F(ConnectionAuthorizerTest, EachRefusedClassFailsOnARealConnectionWithItsRe
       {"ATTACH ':memory:' AS other", "ATTACH and DETACH are not allowed"},
       {"DETACH attached", "ATTACH and DETACH are not allowed"},
       {"SELECT load_extension('/tmp/evil.so')", "load_extension() is not allowed"},
+      {"SELECT fts3_tokenizer('simple')", "fts3_tokenizer() is not allowed"},
+      {"SELECT fts3_tokenizer('mine', x'0000000000000000')", "fts3_tokenizer() is not allowed"},
       {"PRAGMA synchronous = OFF", "PRAGMA 'synchronous' is not allowed"},
       {"PRAGMA journal_mode = DELETE", "PRAGMA 'journal_mode' is not allowed"},
       {"PRAGMA main.locking_mode = EXCLUSIVE", "PRAGMA 'locking_mode' is not allowed"},

@@ -181,5 +181,13 @@ TEST(PrepareTimeoutTest, DefaultUnlessAskedAndNeverAboveTheMaximum) {
   EXPECT_EQ(EffectivePrepareTimeout(0, milliseconds(5000), milliseconds(1000)), milliseconds(1000));
 }
 
+TEST(PrepareTimeoutTest, TheParticipantIsAskedToStopBeforeTheCoordinatorStopsWaiting) {
+  EXPECT_EQ(BranchTimeoutMs(3000), 2700);    // a tenth less
+  EXPECT_EQ(BranchTimeoutMs(60000), 59500);  // at most 500 ms less
+  EXPECT_EQ(BranchTimeoutMs(5), 5);
+  EXPECT_EQ(BranchTimeoutMs(0), 1);  // out of time: still a limit, never "none"
+  EXPECT_EQ(BranchTimeoutMs(-20), 1);
+}
+
 }  // namespace
 }  // namespace twopc::rpc
