@@ -323,10 +323,28 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
                                  const BudgetRequest& budget_request,
                                  std::optional<wal::Lsn>* logged_at) {
   PrepareReply reply;
+  // Registered from the moment the branch is known here until it is done, so
+  // that an abort of txid arriving at any point in between stops it.
+  const BranchLimit limit = BranchLimitFor(budget_request.requested_ms, options_.max_statement);
+  StatementBudget budget(budget_request.received, limit.limit, limit.name);
+  struct Registration {
+    Agent* agent;
+    int64_t txid;
+    const StatementBudget* budget;
+    bool registered = false;
+    ~Registration() {
+      if (!registered) return;
+      std::lock_guard<std::mutex> lock(agent->mu_);
+      auto entry = agent->running_.find(txid);
+      if (entry != agent->running_.end() && entry->second == budget) agent->running_.erase(entry);
+    }
+  } registration{this, txid, &budget};
   {
     std::lock_guard<std::mutex> lock(mu_);
     switch (table_.OnPrepareRequest(txid)) {
       case TransactionTable::PrepareAction::kExecute:
+        running_[txid] = &budget;
+        registration.registered = true;
         break;
       case TransactionTable::PrepareAction::kAlreadyPrepared:
         reply.vote = Vote::kYes;
@@ -345,23 +363,6 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
   if (Status health = Healthy(); !health.ok()) {
     return Refuse(txid, "participant cannot log: " + health.ToString());
   }
-
-  // Registered while the branch runs, so that an abort of txid stops it.
-  const BranchLimit limit = BranchLimitFor(budget_request.requested_ms, options_.max_statement);
-  StatementBudget budget(budget_request.received, limit.limit, limit.name);
-  struct Registration {
-    Agent* agent;
-    int64_t txid;
-    ~Registration() {
-      std::lock_guard<std::mutex> lock(agent->mu_);
-      agent->running_.erase(txid);
-    }
-  };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    running_[txid] = &budget;
-  }
-  Registration registration{this, txid};
 
   SqliteStore::BranchRun run;
   Status status;
@@ -382,8 +383,9 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
     metrics_.lock_waits.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(mu_);
     // An abort of txid wakes it too: the next run stops at once.
-    const bool released = released_cv_.wait_until(
-        lock, deadline, [&] { return !locks_.Holds(*conflict) || budget.cancelled(); });
+    const bool released = released_cv_.wait_until(lock, std::min(deadline, budget.deadline()), [&] {
+      return !locks_.Holds(*conflict) || budget.cancelled();
+    });
     if (!released) {
       lock.unlock();
       metrics_.lock_wait_timeouts.fetch_add(1, std::memory_order_relaxed);

@@ -107,6 +107,14 @@ Status ChangesetApplier::Apply(int64_t txid, const std::string& changeset) {
   IterPtr iter(raw);
   const std::string prefix = "apply txid " + std::to_string(txid) + ": ";
   auto failed = [&] { return Status::IoError(prefix + sqlite3_errmsg(db_)); };
+  // A failed bind leaves the parameter NULL and the statement would still
+  // run: the committed value would be lost. So every bind is checked (it
+  // fails on a value over SQLITE_LIMIT_LENGTH or out of memory).
+  auto bind = [&](sqlite3_stmt* stmt, int param, sqlite3_value* value) {
+    const int rc = sqlite3_bind_value(stmt, param, value);
+    if (rc == SQLITE_OK) return Status::Ok();
+    return Status::IoError(prefix + "binding a value: " + sqlite3_errstr(rc));
+  };
   while (sqlite3changeset_next(raw) == SQLITE_ROW) {
     const Change change = Current(raw);
     StatusOr<const TableShape*> shape = ShapeOf(change.table);
@@ -132,14 +140,16 @@ Status ChangesetApplier::Apply(int64_t txid, const std::string& changeset) {
     auto bind_keys = [&](sqlite3_stmt* stmt, ValueOf which, int first_param) {
       int param = first_param;
       for (int i = 0; i < change.columns; ++i) {
-        if (change.pk_flags[i]) sqlite3_bind_value(stmt, param++, Value(raw, which, i));
+        if (!change.pk_flags[i]) continue;
+        TWOPC_RETURN_IF_ERROR(bind(stmt, param++, Value(raw, which, i)));
       }
+      return Status::Ok();
     };
     auto delete_by_key = [&](ValueOf which) -> StatusOr<int> {
       StatusOr<sqlite3_stmt*> stmt = Statement(txid, "DELETE FROM " + name + key_clause(1));
       if (!stmt.ok()) return stmt.status();
       StatementLease lease(*stmt);
-      bind_keys(*stmt, which, 1);
+      TWOPC_RETURN_IF_ERROR(bind_keys(*stmt, which, 1));
       if (sqlite3_step(*stmt) != SQLITE_DONE) return failed();
       return sqlite3_changes(db_);
     };
@@ -163,7 +173,7 @@ Status ChangesetApplier::Apply(int64_t txid, const std::string& changeset) {
       if (!stmt.ok()) return stmt.status();
       StatementLease lease(*stmt);
       for (int i = 0; i < change.columns; ++i) {
-        sqlite3_bind_value(*stmt, i + 1, Value(raw, sqlite3changeset_new, i));
+        TWOPC_RETURN_IF_ERROR(bind(*stmt, i + 1, Value(raw, sqlite3changeset_new, i)));
       }
       int rc = sqlite3_step(*stmt);
       const int extended = sqlite3_extended_errcode(db_);
@@ -193,10 +203,11 @@ Status ChangesetApplier::Apply(int64_t txid, const std::string& changeset) {
     if (!stmt.ok()) return stmt.status();
     StatementLease lease(*stmt);
     for (size_t k = 0; k < changed.size(); ++k) {
-      sqlite3_bind_value(*stmt, static_cast<int>(k) + 1,
-                         Value(raw, sqlite3changeset_new, changed[k]));
+      TWOPC_RETURN_IF_ERROR(
+          bind(*stmt, static_cast<int>(k) + 1, Value(raw, sqlite3changeset_new, changed[k])));
     }
-    bind_keys(*stmt, sqlite3changeset_old, static_cast<int>(changed.size()) + 1);
+    TWOPC_RETURN_IF_ERROR(
+        bind_keys(*stmt, sqlite3changeset_old, static_cast<int>(changed.size()) + 1));
     if (sqlite3_step(*stmt) != SQLITE_DONE) return failed();
     if (sqlite3_changes(db_) == 0) {
       LOG(WARNING) << "txid " << txid << ": row deleted outside twopc; change skipped";

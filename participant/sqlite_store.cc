@@ -149,16 +149,13 @@ class Interrupter {
   bool fired_ = false;
 };
 
-// Roughly how many bytes a value takes in a reply.
-size_t ValueBytes(const SqlValue& value) {
-  switch (value.index()) {
-    case 3:
-      return std::get<std::string>(value).size();
-    case 4:
-      return std::get<Blob>(value).bytes.size();
-    default:
-      return 8;
+// Roughly how many bytes column `c` of the current row takes in a reply.
+size_t ValueBytes(sqlite3_stmt* stmt, int c) {
+  const int type = sqlite3_column_type(stmt, c);
+  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+    return static_cast<size_t>(sqlite3_column_bytes(stmt, c));
   }
+  return 8;
 }
 
 Status OpenConnection(const std::string& path, int flags, int busy_timeout_ms, sqlite3** db) {
@@ -181,9 +178,10 @@ constexpr size_t kClientStatements = 128;
 constexpr size_t kInternalStatements = 32;
 
 SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader,
-                         OpenOptions::Capture capture)
+                         OpenOptions::Capture capture, const SqlLimits& client_limits)
     : path_(std::move(path)),
       capture_(capture),
+      client_limits_(client_limits),
       writer_(writer),
       writer_authorizer_(std::make_unique<ConnectionAuthorizer>(writer)),
       internal_statements_(std::make_unique<StatementCache>(writer, kInternalStatements)),
@@ -212,7 +210,7 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   TWOPC_RETURN_IF_ERROR(OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                        options.busy_timeout_ms, &writer));
   std::unique_ptr<SqliteStore> store(
-      new SqliteStore(options.path, writer, nullptr, options.capture));
+      new SqliteStore(options.path, writer, nullptr, options.capture, options.limits));
   // WAL journal: readers never block the writer. synchronous=NORMAL: a
   // commit does not wait for the disk; what must be durable at once is synced
   // explicitly (SyncDatabaseLog), the rest is covered by the agent's own log.
@@ -224,13 +222,16 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
                          "CREATE TABLE IF NOT EXISTS _twopc_applied("
                          "txid INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
   }
-  if (status.ok()) status = HardenConnection(writer, options.limits);
+  if (status.ok()) status = HardenConnection(writer, options.trust_schema);
+  if (status.ok()) status = LoadSchema(writer);
   if (!status.ok()) {
     return Status::IoError("database " + options.path + ": " + status.message());
   }
   TWOPC_RETURN_IF_ERROR(
       OpenConnection(options.path, SQLITE_OPEN_READONLY, options.busy_timeout_ms, &store->reader_));
-  if (Status hardened = HardenConnection(store->reader_, options.limits); !hardened.ok()) {
+  Status hardened = HardenConnection(store->reader_, options.trust_schema);
+  if (hardened.ok()) hardened = LoadSchema(store->reader_);
+  if (!hardened.ok()) {
     return Status::IoError("database " + options.path + ": " + hardened.message());
   }
   store->reader_authorizer_ = std::make_unique<ConnectionAuthorizer>(store->reader_);
@@ -334,6 +335,7 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
     int64_t changed = 0;
     Status status;
     {
+      ClientLimits limits(writer_, client_limits_);
       Interrupter interrupter(writer_, branch_budget_);
       status = RunClientSql(statement, auth, &changed);
       if (!status.ok() && interrupter.fired()) {
@@ -693,6 +695,8 @@ StatusOr<QueryRows> SqliteStore::Query(const std::string& sql, const std::vector
   const char* tail = sql.c_str();
   const char* end = tail + sql.size();
   StmtPtr stmt;
+  ClientLimits limits(reader_, client_limits_);
+  Interrupter interrupter(reader_, bounds.budget);
   TWOPC_RETURN_IF_ERROR(Compile(reader_, &tail, end, auth, &stmt));
   if (!stmt) return Status::InvalidArgument("empty SQL");
   for (const char* p = tail; p < end; ++p) {
@@ -709,19 +713,19 @@ StatusOr<QueryRows> SqliteStore::Query(const std::string& sql, const std::vector
     result.columns.push_back(sqlite3_column_name(stmt.get(), c));
     bytes += result.columns.back().size();
   }
-  Interrupter interrupter(reader_, bounds.budget);
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     std::vector<SqlValue> row;
     row.reserve(static_cast<size_t>(columns));
     for (int c = 0; c < columns; ++c) {
+      // Counted before the value is copied: a wide row stops at the limit.
+      bytes += ValueBytes(stmt.get(), c);
+      if (bytes > bounds.max_result_bytes) {
+        return Status::LimitExceeded("the result holds more than " +
+                                     std::to_string(bounds.max_result_bytes) +
+                                     " bytes (--max_result_bytes): select fewer rows or columns");
+      }
       row.push_back(ColumnValue(stmt.get(), c));
-      bytes += ValueBytes(row.back());
-    }
-    if (bytes > bounds.max_result_bytes) {
-      return Status::LimitExceeded("the result holds more than " +
-                                   std::to_string(bounds.max_result_bytes) +
-                                   " bytes (--max_result_bytes): select fewer rows or columns");
     }
     result.rows.push_back(std::move(row));
   }

@@ -47,8 +47,10 @@ class SqliteStore {
     // the same changes. kSession is there to compare against.
     enum class Capture { kPreupdateHook, kSession };
     Capture capture = Capture::kPreupdateHook;
-    // Enforced by SQLite on both connections (see sqlite_hardening.h).
+    // Enforced by SQLite while client SQL runs (see sqlite_hardening.h).
     SqlLimits limits{};
+    // SQLITE_DBCONFIG_TRUSTED_SCHEMA (--sqlite_trusted_schema).
+    bool trust_schema = false;
   };
   static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
   ~SqliteStore();
@@ -100,7 +102,8 @@ class SqliteStore {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader, OpenOptions::Capture capture);
+  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader, OpenOptions::Capture capture,
+              const SqlLimits& client_limits);
   Status Exec(sqlite3* db, const char* sql);
   // Exec of internal SQL on the writer through the statement cache.
   Status ExecCached(const char* sql);
@@ -136,6 +139,7 @@ class SqliteStore {
 
   const std::string path_;
   const OpenOptions::Capture capture_;
+  const SqlLimits client_limits_;
   std::mutex writer_mu_;  // guards writer_, the schema caches and the statement caches
   sqlite3* writer_;
   // The budget of the branch running on the writer; null between branches.

@@ -56,6 +56,9 @@ DEFINE_int64(max_sql_value_bytes, 0,
 DEFINE_int64(sqlite_heap_limit_bytes, 512 << 20,
              "most memory SQLite may hold in this process (sqlite3_hard_heap_limit64); past it "
              "a statement fails with 'out of memory' (0: no limit)");
+DEFINE_bool(sqlite_trusted_schema, false,
+            "let views, triggers, CHECK, DEFAULT and generated columns use functions SQLite does "
+            "not mark innocuous (e.g. the JSON functions of SQLite 3.40)");
 DEFINE_string(admin_listen, "",
               "HOST:PORT to serve /metrics (Prometheus) and the status page on (off if empty)");
 
@@ -142,6 +145,7 @@ int main(int argc, char** argv) {
   store_options.limits.max_value_bytes =
       FLAGS_max_sql_value_bytes > 0 ? FLAGS_max_sql_value_bytes : FLAGS_max_frame_bytes;
   store_options.limits.max_sql_bytes = FLAGS_max_sql_bytes;
+  store_options.trust_schema = FLAGS_sqlite_trusted_schema;
   std::unique_ptr<twopc::participant::SqliteStore> store;
   twopc::Status status = twopc::participant::SqliteStore::Open(store_options, &store);
   if (!status.ok()) return Fail(status.ToString());

@@ -37,8 +37,7 @@ class AppliedTable {
       return Status::IoError("open database " + path + ": " + sqlite3_errmsg(db_));
     }
     // A file the user named: nothing in its schema is trusted.
-    if (Status hardened = participant::HardenConnection(db_, participant::SqlLimits());
-        !hardened.ok()) {
+    if (Status hardened = participant::HardenConnection(db_); !hardened.ok()) {
       return Status::IoError("database " + path + ": " + hardened.message());
     }
     sqlite3_stmt* stmt = nullptr;

@@ -149,9 +149,9 @@ TEST_F(RunawaySqlTest, AnEndlessBranchIsInterruptedAtMaxStatementMs) {
 
 TEST_F(RunawaySqlTest, AnEndlessBranchStopsBeforeTheCoordinatorsPrepareTimeout) {
   ASSERT_NO_FATAL_FAILURE(Start({"--max_statement_ms=60000"}));
-  // The coordinator asks for what is left of its 2000 ms, less a tenth: the
+  // The coordinator asks for what is left of its 5000 ms, less a tenth: the
   // participant's NO vote, with its reason, arrives before it stops waiting.
-  const RunResult run = Exec(kEndless, {"--timeout-ms", "2000"});
+  const RunResult run = Exec(kEndless, {"--timeout-ms", "5000"});
   ExpectAborted({run}, "statement 1: interrupted after ");
   EXPECT_TRUE(Contains(run.out, " ms (the transaction's prepare timeout)")) << run.out;
   ASSERT_NO_FATAL_FAILURE(ExpectP1Serving());

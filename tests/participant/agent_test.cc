@@ -537,25 +537,18 @@ TEST_F(AgentTest, AbortWhileTwoPhaseBranchRunsMakesItVoteNo) {
 constexpr char kEndlessSql[] =
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
 
-// True while a connection (the agent's writer) holds the database's write lock.
-bool WriteLockHeld(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return false;
-  const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-  if (rc == SQLITE_OK) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  return rc == SQLITE_BUSY;
-}
-
 TEST_F(AgentTest, AbortStopsAnEndlessBranchAndFreesTheWriter) {
+  BranchHook hook;  // before the restart, so the store's connections get test_hook()
+  ASSERT_NO_FATAL_FAILURE(Restart());
   PrepareReply reply;
-  std::thread running([&] { reply = Prepare(1, {{kEndlessSql, {}, std::nullopt}}); });
-  // A deadline for the wait, not a timing: the branch holds the writer until stopped.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  bool held = false;
-  while (!(held = WriteLockHeld(db_path_)) && std::chrono::steady_clock::now() < give_up) {
-  }
-  EXPECT_TRUE(held);
+  // test_hook() runs once, inside the statement, before its endless part.
+  std::thread running([&] {
+    reply = Prepare(1, {{"WITH RECURSIVE c(x) AS (SELECT test_hook() UNION ALL SELECT x + 1 "
+                         "FROM c) SELECT count(*) FROM c",
+                         {},
+                         std::nullopt}});
+  });
+  hook.WaitForRuns(1);
   EXPECT_TRUE(agent_->Abort(1).ok());
   running.join();
 

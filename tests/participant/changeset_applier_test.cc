@@ -141,6 +141,25 @@ TEST_F(ChangesetApplierTest, AChangeThatBreaksAConstraintFailsNamingTheTransacti
   EXPECT_NE(status.message().find("CHECK"), std::string::npos) << status.message();
 }
 
+TEST_F(ChangesetApplierTest, AValueSqliteCannotBindFailsTheApplyInsteadOfWritingNull) {
+  // A value over the connection's SQLITE_LIMIT_LENGTH cannot be bound (out
+  // of memory does the same): an unchecked bind would leave NULL in its place.
+  const std::string changeset = Capture(
+      "UPDATE accounts SET note = hex(zeroblob(3000)) WHERE id = 2;"
+      "INSERT INTO accounts VALUES (5, 1, hex(zeroblob(3000)), NULL, NULL)");
+  sqlite3_limit(target_, SQLITE_LIMIT_LENGTH, 1000);
+  const std::string before = Dump(target_);
+  Status status = Apply(changeset);
+  EXPECT_TRUE(status.IsIoError()) << status.ToString();
+  EXPECT_NE(status.message().find("binding a value: string or blob too big"), std::string::npos)
+      << status.message();
+  EXPECT_EQ(Dump(target_), before);
+  sqlite3_limit(target_, SQLITE_LIMIT_LENGTH, 1000000000);
+  status = Apply(changeset);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(Dump(source_), Dump(target_));
+}
+
 TEST_F(ChangesetApplierTest, ATableWithAnotherShapeDoesNotFit) {
   const std::string changeset = Capture("UPDATE accounts SET balance = 1 WHERE id = 1");
   Exec(target_, "ALTER TABLE accounts ADD COLUMN extra TEXT");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -93,28 +94,38 @@ TEST_F(SqlBoundsTest, AnInterruptedWriteLeavesNoTransactionOpen) {
   ExpectServing();
 }
 
-// True while another connection holds the database's write lock.
-bool WriterHeld(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return false;
-  const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-  if (rc == SQLITE_OK) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  return rc == SQLITE_BUSY;
+// started(): a SQL function that notes it ran, registered on every connection.
+std::atomic<int> g_started{0};
+void Started(sqlite3_context* context, int, sqlite3_value**) {
+  g_started.fetch_add(1);
+  sqlite3_result_int(context, 1);
+}
+int RegisterStarted(sqlite3* db, char**, const sqlite3_api_routines*) {
+  return sqlite3_create_function(db, "started", 0, SQLITE_UTF8, nullptr, &Started, nullptr,
+                                 nullptr);
 }
 
-TEST_F(SqlBoundsTest, ACancelledBranchStopsWhileRunning) {
+TEST_F(SqlBoundsTest, ACancelledBranchStopsWhileItsStatementRuns) {
+  sqlite3_auto_extension(reinterpret_cast<void (*)()>(&RegisterStarted));
+  ASSERT_NO_FATAL_FAILURE(Open(SqlLimits()));
+  g_started = 0;
   StatementBudget budget(StatementBudget::Clock::now(), StatementBudget::Unlimited(), "unused");
   Status status;
-  std::thread branch([&] { status = Run({Sql(kEndless)}, Finish::kRollback, &budget); });
-  // Bounded wait for the branch to hold the writer (a deadline, not a timing).
+  std::thread branch([&] {
+    // started() runs once, inside the statement, before the endless part.
+    status = Run({Sql("WITH RECURSIVE c(x) AS (SELECT started() UNION ALL SELECT x + 1 FROM c) "
+                      "SELECT count(*) FROM c")},
+                 Finish::kRollback, &budget);
+  });
+  // A bounded wait for the statement to be running (a deadline, not a timing).
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  bool running = false;
-  while (!(running = WriterHeld(path_)) && std::chrono::steady_clock::now() < give_up) {
+  while (g_started.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::yield();
   }
+  EXPECT_EQ(g_started.load(), 1);
   budget.Cancel();
   branch.join();
-  EXPECT_TRUE(running);
+  sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(&RegisterStarted));
   EXPECT_EQ(status.message(), "statement 1: interrupted: its transaction was aborted");
   ExpectServing();
 }
@@ -170,7 +181,7 @@ TEST_F(SqlBoundsTest, AValueLongerThanTheLimitIsTooBigInBranchesAndQueries) {
 TEST_F(SqlBoundsTest, ConnectionsAreDefensiveAndDistrustTheSchema) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_TRUE(HardenConnection(db, SqlLimits()).ok());
+  ASSERT_TRUE(HardenConnection(db).ok());
   auto config = [db](int option) {
     int value = -1;
     EXPECT_EQ(sqlite3_db_config(db, option, -1, &value), SQLITE_OK);
@@ -180,14 +191,99 @@ TEST_F(SqlBoundsTest, ConnectionsAreDefensiveAndDistrustTheSchema) {
   EXPECT_EQ(config(SQLITE_DBCONFIG_TRUSTED_SCHEMA), 0);
   EXPECT_EQ(config(SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER), 0);
   EXPECT_EQ(config(SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION), 0);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1), 0);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_EXPR_DEPTH, -1), kMaxExprDepth);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_COMPOUND_SELECT, -1), kMaxCompoundSelect);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_FUNCTION_ARG, -1), kMaxFunctionArgs);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_TRIGGER_DEPTH, -1), kMaxTriggerDepth);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, -1), kMaxLikePatternBytes);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1), SqlLimits().max_value_bytes);
-  EXPECT_EQ(sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, -1), SqlLimits().max_sql_bytes);
+  sqlite3_close(db);
+}
+
+TEST_F(SqlBoundsTest, ClientLimitsHoldWhileClientSqlRunsAndAreRestoredAfter) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  auto limit = [db](int id) { return sqlite3_limit(db, id, -1); };
+  const int default_length = limit(SQLITE_LIMIT_LENGTH);
+  const int default_attached = limit(SQLITE_LIMIT_ATTACHED);
+  SqlLimits limits;
+  limits.max_value_bytes = 12345;
+  limits.max_sql_bytes = 678;
+  {
+    ClientLimits client(db, limits);
+    EXPECT_EQ(limit(SQLITE_LIMIT_LENGTH), 12345);
+    EXPECT_EQ(limit(SQLITE_LIMIT_SQL_LENGTH), 678);
+    EXPECT_EQ(limit(SQLITE_LIMIT_ATTACHED), 0);
+    EXPECT_EQ(limit(SQLITE_LIMIT_EXPR_DEPTH), kMaxExprDepth);
+    EXPECT_EQ(limit(SQLITE_LIMIT_COMPOUND_SELECT), kMaxCompoundSelect);
+    EXPECT_EQ(limit(SQLITE_LIMIT_FUNCTION_ARG), kMaxFunctionArgs);
+    EXPECT_EQ(limit(SQLITE_LIMIT_TRIGGER_DEPTH), kMaxTriggerDepth);
+    EXPECT_EQ(limit(SQLITE_LIMIT_LIKE_PATTERN_LENGTH), kMaxLikePatternBytes);
+  }
+  EXPECT_EQ(limit(SQLITE_LIMIT_LENGTH), default_length);
+  EXPECT_EQ(limit(SQLITE_LIMIT_ATTACHED), default_attached);
+  EXPECT_GT(default_attached, 0);
+  sqlite3_close(db);
+}
+
+TEST_F(SqlBoundsTest, ASchemaBeyondTheClientLimitsStillLoadsAndServes) {
+  // A view whose max() takes 80 arguments (the client limit is 64): the
+  // schema is read under SQLite's own limits, before any client SQL.
+  std::string args = "id";
+  for (int i = 1; i < 80; ++i) args += ", id";
+  ASSERT_NO_FATAL_FAILURE(
+      test::ExecRaw(path_, "CREATE VIEW wide AS SELECT id, max(" + args + ") AS m FROM accounts;"));
+  ASSERT_NO_FATAL_FAILURE(Open(SqlLimits()));
+  StatusOr<QueryRows> rows = store_->Query("SELECT sum(m) FROM wide", {});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(std::get<int64_t>(rows->rows[0][0]), 6);
+  StatusOr<bool> applied = store_->IsApplied(1);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_TRUE(Run({Sql("SELECT m FROM wide")}, Finish::kRollback, nullptr).ok());
+  ExpectServing();
+}
+
+TEST_F(SqlBoundsTest, AViewUsingAFunctionSqliteDoesNotTrustNeedsTrustedSchema) {
+  ASSERT_NO_FATAL_FAILURE(test::ExecRaw(
+      path_, "CREATE VIEW docs AS SELECT json_object('id', id) AS doc FROM accounts;"));
+  ASSERT_NO_FATAL_FAILURE(Open(SqlLimits()));
+  StatusOr<QueryRows> rows = store_->Query("SELECT doc FROM docs WHERE doc LIKE '%1%'", {});
+  EXPECT_EQ(rows.status().message(), "unsafe use of json_object()");
+
+  SqliteStore::OpenOptions options;
+  options.path = path_;
+  options.trust_schema = true;
+  store_.reset();
+  ASSERT_TRUE(SqliteStore::Open(options, &store_).ok());
+  rows = store_->Query("SELECT doc FROM docs WHERE doc LIKE '%1%'", {});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(std::get<std::string>(rows->rows[0][0]), "{\"id\":1}");
+}
+
+TEST_F(SqlBoundsTest, CommittedChangesApplyUnderTheAgentsLimitsNotTheClients) {
+  // Prepared before a restart with a lower --max_sql_value_bytes: applying
+  // the commit is the agent's own work and must not be refused (nor a value
+  // dropped) by the client's limits.
+  ASSERT_NO_FATAL_FAILURE(test::ExecRaw(path_,
+                                        "CREATE TABLE notes(id INTEGER PRIMARY KEY, "
+                                        "body TEXT NOT NULL);"));
+  ASSERT_NO_FATAL_FAILURE(Open(SqlLimits()));
+  ASSERT_TRUE(
+      Run({Sql("INSERT INTO notes VALUES (1, hex(zeroblob(1500)))")}, Finish::kRollback, nullptr)
+          .ok());
+  const std::string changeset = run_.changeset;
+  SqlLimits tight;
+  tight.max_value_bytes = 1000;
+  ASSERT_NO_FATAL_FAILURE(Open(tight));
+  EXPECT_EQ(Run({Sql("SELECT hex(zeroblob(1500))")}, Finish::kRollback, nullptr).message(),
+            "statement 1: string or blob too big");
+  Status applied = store_->ApplyCommitted({{77, &changeset}});
+  ASSERT_TRUE(applied.ok()) << applied.ToString();
+  StatusOr<bool> recorded = store_->IsApplied(77);
+  ASSERT_TRUE(recorded.ok() && *recorded);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "SELECT length(body) FROM notes WHERE id = 1", -1, &stmt, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 3000);
+  sqlite3_finalize(stmt);
   sqlite3_close(db);
 }
 
