@@ -183,7 +183,11 @@ StatusOr<std::string> ChangesetBuilder::Build(const ShapeOf& shape_of) const {
       if (shape.primary_key[i] == 0) continue;
       const std::string_view value = image.Column(i);
       if (static_cast<uint8_t>(value[0]) == kNull) {
-        return Status::NotSupported("a NULL key in table " + tables_[table]);
+        // SQLite allows it outside INTEGER PRIMARY KEY and WITHOUT ROWID
+        // tables, but such a row has no key to apply it by after a crash.
+        return Status::Aborted("table '" + tables_[table] +
+                               "': a row whose PRIMARY KEY is NULL cannot be captured for a "
+                               "crash-safe commit (give every row a key)");
       }
       key.append(value);
     }

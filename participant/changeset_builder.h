@@ -65,9 +65,10 @@ class ChangesetBuilder {
   // the first change and what it is after the last (an insert then an update
   // is one INSERT; an update that ends where it began is nothing). Tables in
   // the order first changed, rows in the order first changed. `shape_of`
-  // gives each table's shape (nullptr: unknown); an unknown table, a row whose
-  // column count differs from its table's, or a NULL in a key column is
-  // Status::NotSupported (the caller captures that branch another way).
+  // gives each table's shape (nullptr: unknown); an unknown table or a row
+  // whose column count differs from its table's is Status::NotSupported (the
+  // caller captures that branch another way). A NULL in a key column is
+  // Status::Aborted naming the table: no capture could apply that row again.
   using ShapeOf = std::function<const CaptureShape*(const std::string& table)>;
   StatusOr<std::string> Build(const ShapeOf& shape_of) const;
 

@@ -258,8 +258,9 @@ Status SqliteStore::Exec(sqlite3* db, const char* sql) {
   return Status::Ok();
 }
 
-StatusOr<std::string> SqliteStore::WhyNotCapturable(const std::string& table) {
-  auto cached = capture_cache_.find(table);
+StatusOr<std::string> SqliteStore::WhyNotCapturable(const std::string& table, bool by_session) {
+  const std::string cache_key = table + (by_session ? "\1session" : "\1hook");
+  auto cached = capture_cache_.find(cache_key);
   if (cached != capture_cache_.end()) return cached->second;
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(writer_,
@@ -279,9 +280,10 @@ StatusOr<std::string> SqliteStore::WhyNotCapturable(const std::string& table) {
   if (key_columns.empty()) {
     why = "table '" + table +
           "' has no PRIMARY KEY: its changes cannot be captured for a crash-safe commit";
-  } else if (!(key_columns.size() == 1 && key_columns[0].first == "INTEGER")) {
+  } else if (by_session && !(key_columns.size() == 1 && key_columns[0].first == "INTEGER")) {
     // Outside INTEGER PRIMARY KEY and WITHOUT ROWID tables, SQLite lets a key
-    // column hold NULL, and the session extension skips such rows.
+    // column hold NULL, and the session extension skips such rows silently.
+    // (The pre-update hook capture refuses only a row whose key is NULL.)
     sqlite3_stmt* raw_sql = nullptr;
     if (sqlite3_prepare_v2(writer_, "SELECT sql FROM sqlite_schema WHERE name = ?", -1, &raw_sql,
                            nullptr) != SQLITE_OK) {
@@ -304,11 +306,12 @@ StatusOr<std::string> SqliteStore::WhyNotCapturable(const std::string& table) {
       }
     }
   }
-  capture_cache_[table] = why;
+  capture_cache_[cache_key] = why;
   return why;
 }
 
-Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run) {
+Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run,
+                                  bool by_session) {
   AuthorizerState auth;
   {
     ConnectionAuthorizer::Active authorizer(writer_authorizer_.get(), &auth);
@@ -316,7 +319,7 @@ Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, B
   }
   // Checked after the authorizer is gone: reading the schema is not client SQL.
   for (const std::string& table : auth.tables_written) {
-    StatusOr<std::string> why = WhyNotCapturable(table);
+    StatusOr<std::string> why = WhyNotCapturable(table, by_session);
     if (!why.ok()) return why.status();
     if (!why->empty()) return Status::Aborted(*why);
   }
@@ -447,7 +450,7 @@ Status SqliteStore::CaptureWithHook(const std::vector<SqlStatement>& statements,
   bool complete = false;
   {
     PreupdateCapture capture(writer_, &builder);
-    TWOPC_RETURN_IF_ERROR(RunStatements(statements, run));
+    TWOPC_RETURN_IF_ERROR(RunStatements(statements, run, /*by_session=*/false));
     complete = capture.complete();
   }
   StatusOr<std::string> changeset =
@@ -470,7 +473,7 @@ Status SqliteStore::CaptureWithSession(const std::vector<SqlStatement>& statemen
   }
   std::unique_ptr<sqlite3_session, SessionCloser> session(raw_session);
   sqlite3session_attach(raw_session, nullptr);  // every table
-  TWOPC_RETURN_IF_ERROR(RunStatements(statements, run));
+  TWOPC_RETURN_IF_ERROR(RunStatements(statements, run, /*by_session=*/true));
   int size = 0;
   void* data = nullptr;
   if (const int rc = sqlite3session_changeset(raw_session, &size, &data); rc != SQLITE_OK) {

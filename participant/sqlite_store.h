@@ -112,10 +112,11 @@ class SqliteStore {
   // One changeset, through the applier, or SQLite's own apply when the
   // applier does not fit the table.
   Status ApplyOne(int64_t txid, const std::string& changeset);
-  // Empty when the session extension captures every change to table;
-  // otherwise why it would not.
-  StatusOr<std::string> WhyNotCapturable(const std::string& table);
-  Status RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run);
+  // Empty when every change to table can be captured (by_session: by the
+  // session extension, which needs NOT NULL key columns); otherwise why not.
+  StatusOr<std::string> WhyNotCapturable(const std::string& table, bool by_session);
+  Status RunStatements(const std::vector<SqlStatement>& statements, BranchRun* run,
+                       bool by_session);
   // Runs the statements and captures their changes with the pre-update hook;
   // *unsupported (and an OK status) when a changed table needs the session
   // extension instead (the caller rolls back and runs them again with it).

@@ -305,14 +305,18 @@ TEST(ChangesetBuilder, AnUnknownTableOrAWrongColumnCountIsNotSupported) {
   EXPECT_TRUE(builder.Build([&](const std::string&) { return &two; }).status().IsNotSupported());
 }
 
-TEST(ChangesetBuilder, ANullKeyIsNotSupported) {
+TEST(ChangesetBuilder, ANullKeyIsRefusedNamingTheTable) {
   const CaptureShape two{{1, 0}};
   RowImage row;
   row.AppendNull();
   row.AppendInteger(1);
   ChangesetBuilder builder;
   builder.Record("t", ChangesetBuilder::kInsert, false, RowImage(), std::move(row));
-  EXPECT_TRUE(builder.Build([&](const std::string&) { return &two; }).status().IsNotSupported());
+  const Status status = builder.Build([&](const std::string&) { return &two; }).status();
+  EXPECT_TRUE(status.IsAborted()) << status.ToString();
+  EXPECT_EQ(status.message(),
+            "table 't': a row whose PRIMARY KEY is NULL cannot be captured for a crash-safe "
+            "commit (give every row a key)");
 }
 
 TEST(ChangesetBuilder, NoChangesIsAnEmptyChangeset) {
