@@ -20,7 +20,8 @@ using SqlValue = std::variant<std::monostate, int64_t, double, std::string, Blob
 struct SqlStatement {
   std::string sql;
   std::vector<SqlValue> params;
-  // When set, the branch is refused unless the statement changed exactly this many rows.
+  // When set, the branch is refused unless the statement changed exactly this
+  // many rows (a write), or returned exactly this many (a read).
   std::optional<int64_t> expect_changes;
 };
 

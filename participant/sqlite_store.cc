@@ -335,12 +335,12 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
     if (branch_budget_ != nullptr && branch_budget_->Expired(StatementBudget::Clock::now())) {
       return Status::Aborted(which + branch_budget_->Reason());
     }
-    int64_t changed = 0;
+    ClientSqlCounts counts;
     Status status;
     {
       ClientLimits limits(writer_, client_limits_);
       Interrupter interrupter(writer_, branch_budget_);
-      status = RunClientSql(statement, auth, &changed);
+      status = RunClientSql(statement, auth, &counts);
       if (!status.ok() && interrupter.fired()) {
         return Status::Aborted(which + branch_budget_->Reason());
       }
@@ -349,22 +349,28 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
       if (status.IsBusy()) return status;
       return Status::Aborted(which + status.message());
     }
-    if (statement.expect_changes && *statement.expect_changes != changed) {
-      return Status::Aborted("statement " + std::to_string(i + 1) + ": changed " +
-                             std::to_string(changed) + " row(s), expected " +
+    // An expectation counts the rows a write changed, or those a read returned.
+    const int64_t actual = counts.wrote ? counts.changed : counts.returned;
+    if (statement.expect_changes && *statement.expect_changes != actual) {
+      return Status::Aborted(which + (counts.wrote ? "changed " : "returned ") +
+                             std::to_string(actual) + " row(s), expected " +
                              std::to_string(*statement.expect_changes));
     }
-    run->changes.push_back(changed);
+    run->changes.push_back(counts.changed);
   }
   return Status::Ok();
 }
 
 Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
-                                 int64_t* changed) {
+                                 ClientSqlCounts* counts) {
   auto run = [&](sqlite3_stmt* stmt) {
+    const bool writes = !sqlite3_stmt_readonly(stmt);
     Status status = BindAll(stmt, statement.params);
-    if (status.ok()) status = StepAll(writer_, stmt, [] {});
-    if (status.ok() && !sqlite3_stmt_readonly(stmt)) *changed += sqlite3_changes(writer_);
+    if (status.ok()) status = StepAll(writer_, stmt, [&] { counts->returned += writes ? 0 : 1; });
+    if (status.ok() && writes) {
+      counts->changed += sqlite3_changes(writer_);
+      counts->wrote = true;
+    }
     return status;
   };
   if (const StatementCache::Entry* cached = client_statements_->Find(statement.sql)) {

@@ -133,9 +133,17 @@ class SqliteStore {
   // Ends the branch's SQLite transaction unless SQLite already rolled it back
   // (it does on an interrupted write or out of memory).
   void RollbackBranch(int64_t txid);
+  // What one client statement did: rows its writes changed, rows its reads
+  // returned, and whether any part of it wrote.
+  struct ClientSqlCounts {
+    int64_t changed = 0;
+    int64_t returned = 0;
+    bool wrote = false;
+  };
   // Runs one client statement (possibly several SQL statements without
-  // parameters); *changed gets the rows it changed.
-  Status RunClientSql(const SqlStatement& statement, AuthorizerState* auth, int64_t* changed);
+  // parameters), adding to *counts.
+  Status RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
+                      ClientSqlCounts* counts);
   Status RecordApplied(int64_t txid);
 
   const std::string path_;

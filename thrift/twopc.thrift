@@ -27,7 +27,8 @@ struct Value {
 struct Statement {
   1: required string sql,
   2: optional list<Value> params = [],
-  // When set, the branch votes NO unless the statement changed exactly this many rows.
+  // When set, the branch votes NO unless the statement changed exactly this
+  // many rows (a write), or returned exactly this many (a read: SELECT).
   3: optional i64 expect_changes,
 }
 

@@ -13,6 +13,8 @@ struct RawArgs {
   std::optional<std::string> coordinator;
   std::optional<std::string> participant;
   std::vector<std::string> branches;
+  // --expect-rows, by the index of the --branch it follows.
+  std::vector<std::optional<std::string>> expect_rows;
   std::optional<std::string> timeout_ms;
   std::optional<std::string> admin;       // top
   std::optional<std::string> iterations;  // top
@@ -85,8 +87,8 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       continue;
     }
     if (name != "--coordinator" && name != "--participant" && name != "--branch" &&
-        name != "--timeout-ms" && name != "--tls-cert" && name != "--tls-key" &&
-        name != "--tls-ca" && name != "--token-file" && name != "--admin" &&
+        name != "--expect-rows" && name != "--timeout-ms" && name != "--tls-cert" &&
+        name != "--tls-key" && name != "--tls-ca" && name != "--token-file" && name != "--admin" &&
         name != "--iterations") {
       *error = "unknown option '" + name + "'";
       return false;
@@ -102,6 +104,15 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
     }
     if (name == "--branch") {
       raw->branches.push_back(value);
+      raw->expect_rows.emplace_back();
+    } else if (name == "--expect-rows") {
+      if (raw->branches.empty()) {
+        *error = "--expect-rows applies to the --branch before it; give that --branch first";
+        return false;
+      }
+      if (!SetOnce("--expect-rows (for one --branch)", value, &raw->expect_rows.back(), error)) {
+        return false;
+      }
     } else if (name == "--coordinator") {
       if (!SetOnce(name, value, &raw->coordinator, error)) return false;
     } else if (name == "--participant") {
@@ -140,7 +151,8 @@ bool ParseAddress(const std::string& flag, const std::string& text, rpc::HostPor
 }
 
 // NAME:SQL, split at the first ':' (the SQL may contain more).
-bool AddBranch(const std::string& text, std::vector<BranchArg>* branches, std::string* error) {
+bool AddBranch(const std::string& text, std::optional<int64_t> expect_rows,
+               std::vector<BranchArg>* branches, std::string* error) {
   const size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0) {
     *error = "--branch expects NAME:SQL, got '" + text + "'";
@@ -155,10 +167,11 @@ bool AddBranch(const std::string& text, std::vector<BranchArg>* branches, std::s
   for (BranchArg& branch : *branches) {
     if (branch.participant == name) {
       branch.statements.push_back(sql);
+      branch.expect_rows.push_back(expect_rows);
       return true;
     }
   }
-  branches->push_back(BranchArg{name, {sql}});
+  branches->push_back(BranchArg{name, {sql}, {expect_rows}});
   return true;
 }
 
@@ -180,8 +193,17 @@ bool BuildExec(const RawArgs& raw, Command* command, std::string* error) {
     return false;
   }
   if (!ParseAddress("--coordinator", *raw.coordinator, &command->address, error)) return false;
-  for (const std::string& text : raw.branches) {
-    if (!AddBranch(text, &command->branches, error)) return false;
+  for (size_t i = 0; i < raw.branches.size(); ++i) {
+    std::optional<int64_t> expect_rows;
+    if (const std::optional<std::string>& text = raw.expect_rows[i]) {
+      int64_t value = 0;
+      if (!ParseNonNegative(*text, INT64_MAX, &value)) {
+        *error = "--expect-rows expects a count of rows (0 or more), got '" + *text + "'";
+        return false;
+      }
+      expect_rows = value;
+    }
+    if (!AddBranch(raw.branches[i], expect_rows, &command->branches, error)) return false;
   }
   if (raw.timeout_ms) {
     int64_t value = 0;
@@ -367,11 +389,14 @@ std::string UsageText() {
   return R"(txctl: client of a twopc cluster.
 
 Usage:
-  txctl --coordinator HOST:PORT exec --branch NAME:SQL [--branch NAME:SQL ...]
+  txctl --coordinator HOST:PORT exec --branch NAME:SQL [--expect-rows N]
+                                     [--branch NAME:SQL [--expect-rows N] ...]
                                      [--timeout-ms N] [--json]
       Runs one transaction over the named participants. NAME:SQL splits at the
       first ':'. Several --branch for one NAME run on it in the given order.
       Prints "TXID COMMITTED" or "TXID ABORTED: reason" (--json: one JSON object).
+      --expect-rows N: the --branch just before it must change exactly N rows
+      (a write) or return exactly N (a SELECT), or the transaction aborts.
       --timeout-ms N: prepare timeout (default: the coordinator's).
   txctl --coordinator HOST:PORT status TXID
       Prints COMMITTED, ABORTED, IN_PROGRESS or UNKNOWN.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ enum class Target { kCoordinator, kParticipant };
 struct BranchArg {
   std::string participant;
   std::vector<std::string> statements;
+  // One per statement: the --expect-rows that followed its --branch, if any.
+  std::vector<std::optional<int64_t>> expect_rows;
 };
 
 struct Command {

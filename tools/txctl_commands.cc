@@ -49,7 +49,13 @@ bool Connect(ClientT* client, std::ostream& err) {
 Transaction BuildTransaction(const Command& command) {
   Transaction transaction;
   for (const BranchArg& arg : command.branches) {
-    for (const std::string& sql : arg.statements) transaction.Add(arg.participant, sql);
+    for (size_t i = 0; i < arg.statements.size(); ++i) {
+      if (const std::optional<int64_t>& rows = arg.expect_rows[i]) {
+        transaction.AddExpecting(arg.participant, *rows, arg.statements[i]);
+      } else {
+        transaction.Add(arg.participant, arg.statements[i]);
+      }
+    }
   }
   return transaction;
 }

@@ -93,6 +93,26 @@ TEST_F(TransactionTest, TwoBranchCommitIsVisibleOnBothDatabases) {
   EXPECT_TRUE(NothingPrepared(1));
 }
 
+TEST_F(TransactionTest, ExpectRowsOnASelectGuardsTheWriteAfterIt) {
+  // Debit only if the account holds enough: the SELECT must find one row.
+  auto transfer = [&](int amount) {
+    return cluster_->Exec(
+        {{"p0", "SELECT id FROM accounts WHERE id = 3 AND balance >= " + std::to_string(amount)}},
+        {"--expect-rows", "1", "--branch", "p0:" + Debit(3, amount), "--branch",
+         "p1:" + Credit(3, amount)});
+  };
+  const RunResult enough = transfer(600);
+  EXPECT_EQ(enough.exit_code, 0) << enough.out << enough.err;
+  const RunResult short_of_funds = transfer(600);
+  EXPECT_EQ(short_of_funds.exit_code, 1) << short_of_funds.out << short_of_funds.err;
+  EXPECT_NE(short_of_funds.out.find("ABORTED: participant p0: statement 1: returned 0 row(s), "
+                                    "expected 1"),
+            std::string::npos)
+      << short_of_funds.out;
+  EXPECT_EQ(Balance(0, 3), kBalance - 600);
+  EXPECT_EQ(Balance(1, 3), kBalance + 600);
+}
+
 TEST_F(TransactionTest, TopThroughACoordinatorWithoutAdminEndpointSaysHowToGetOne) {
   const RunResult top =
       cluster_->Txctl({"--coordinator", cluster_->coordinator_address(), "top", "--once"});

@@ -37,6 +37,25 @@ TEST(TxctlArgsTest, BranchSplitsAtFirstColonAndMergesByParticipantInOrder) {
   EXPECT_EQ(command.branches[1].statements, std::vector<std::string>{"UPDATE t SET x = 1"});
 }
 
+TEST(TxctlArgsTest, ExpectRowsAppliesToTheBranchJustBeforeIt) {
+  const Command command = Parse({"--coordinator", "h:1", "exec", "--branch", "p0:SELECT 1",
+                                 "--expect-rows", "1", "--branch", "p1:UPDATE t SET x = 1",
+                                 "--branch", "p0:UPDATE t SET x = 2", "--expect-rows=0"});
+  ASSERT_EQ(command.branches.size(), 2u);
+  EXPECT_EQ(command.branches[0].expect_rows,
+            (std::vector<std::optional<int64_t>>{int64_t{1}, int64_t{0}}));
+  EXPECT_EQ(command.branches[1].expect_rows, (std::vector<std::optional<int64_t>>{std::nullopt}));
+  EXPECT_EQ(ParseError({"--coordinator", "h:1", "exec", "--expect-rows", "1", "--branch", "a:x"}),
+            "--expect-rows applies to the --branch before it; give that --branch first");
+  EXPECT_EQ(ParseError({"--coordinator", "h:1", "exec", "--branch", "a:x", "--expect-rows", "1",
+                        "--expect-rows", "2"}),
+            "--expect-rows (for one --branch) given twice");
+  EXPECT_EQ(ParseError({"--coordinator", "h:1", "exec", "--branch", "a:x", "--expect-rows", "-1"}),
+            "--expect-rows expects a count of rows (0 or more), got '-1'");
+  EXPECT_EQ(ParseError({"--coordinator", "h:1", "exec", "--branch", "a:x", "--expect-rows"}),
+            "--expect-rows needs a value");
+}
+
 TEST(TxctlArgsTest, SecurityOptionsGoWithEveryCommand) {
   const Command health =
       Parse({"--tls-ca", "ca.pem", "--coordinator", "h:1", "health", "--tls-cert=node.pem",

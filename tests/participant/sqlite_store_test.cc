@@ -304,6 +304,23 @@ TEST_F(SqliteStoreTest, OrdinaryKeyShapesAndUpsertsCommitThroughTheChangeset) {
   }
 }
 
+TEST_F(SqliteStoreTest, AnExpectationOnASelectCountsTheRowsItReturns) {
+  // Read, check, write: the branch goes on only if the read found the row.
+  ASSERT_TRUE(RunRollback(1, {{"SELECT id FROM accounts WHERE id = 1 AND balance >= 30", {}, 1},
+                              Debit(1, 30)})
+                  .ok());
+  EXPECT_EQ(run_.changes, (std::vector<int64_t>{0, 1}));
+  Status status = RunRollback(
+      2, {{"SELECT id FROM accounts WHERE id = 3 AND balance >= 30", {}, 1}, Debit(3, 30)});
+  EXPECT_TRUE(status.IsAborted()) << status.ToString();
+  EXPECT_EQ(status.message(), "statement 1: returned 0 row(s), expected 1");
+  status = RunRollback(3, {{"SELECT id FROM accounts", {}, 2}});
+  EXPECT_EQ(status.message(), "statement 1: returned 3 row(s), expected 2");
+  // A write keeps counting the rows it changed.
+  status = RunRollback(4, {{"UPDATE accounts SET balance = balance + 1", {}, 1}});
+  EXPECT_EQ(status.message(), "statement 1: changed 3 row(s), expected 1");
+}
+
 TEST_F(SqliteStoreTest, DdlIsRefusedAndChangesNothing) {
   Status status =
       RunRollback(1, {{"CREATE TABLE extra(id INTEGER PRIMARY KEY)", {}, std::nullopt}});

@@ -72,7 +72,8 @@ class Transaction:
 
     def add(self, participant, sql, *params, expect_changes=None):
         """Appends a statement to the participant's branch. With expect_changes,
-        the branch votes NO unless the statement changes exactly that many rows."""
+        the branch votes NO unless the statement changes exactly that many rows
+        (a write), or returns exactly that many (a read: SELECT)."""
         statement = ttypes.Statement(sql=sql, params=[to_value(p) for p in params])
         if expect_changes is not None:
             statement.expect_changes = expect_changes

@@ -17,7 +17,8 @@ namespace twopc {
 struct Statement {
   std::string sql;
   std::vector<Value> params;
-  // When set, the branch votes NO unless the statement changed exactly this many rows.
+  // When set, the branch votes NO unless the statement changed exactly this
+  // many rows (a write), or returned exactly this many (a read: SELECT).
   std::optional<int64_t> expect_changes;
 };
 
@@ -33,7 +34,8 @@ class Transaction {
   // mention starts its branch; branches keep the order of first mention.
   Transaction& Add(std::string_view participant, std::string sql, std::vector<Value> params = {});
   // Same, but the branch votes NO (the transaction aborts) unless the
-  // statement changes exactly `expect_changes` rows.
+  // statement changes exactly `expect_changes` rows (or, a SELECT, returns
+  // exactly that many).
   Transaction& AddExpecting(std::string_view participant, int64_t expect_changes, std::string sql,
                             std::vector<Value> params = {});
 
