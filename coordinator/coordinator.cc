@@ -283,6 +283,7 @@ Coordinator::VoteResult Coordinator::VoteOf(const PrepareLine::Item& item,
   vote.vote = FromThrift(item.result.vote);
   vote.reason = item.result.reason;
   vote.changes = item.result.changes;
+  vote.rows = item.result.rows;
   return vote;
 }
 
@@ -615,6 +616,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     rpc::BranchResult branch;
     branch.participant = names[i];
     branch.changes = votes[i].changes;
+    if (!votes[i].rows.empty()) branch.__set_rows(std::move(votes[i].rows));
     result.branches.push_back(std::move(branch));
   }
   result.__isset.branches = true;

@@ -86,7 +86,8 @@ class Coordinator {
     BranchVote vote = BranchVote::kFailed;
     std::string reason;
     std::vector<int64_t> changes;
-    bool timed_out = false;  // kFailed because the prepare deadline passed
+    std::vector<rpc::QueryResult> rows;  // per statement, what it read
+    bool timed_out = false;              // kFailed because the prepare deadline passed
   };
 
   void Validate(const rpc::ExecuteRequest& request) const;

@@ -394,6 +394,7 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
   }
   if (!status.ok()) return Refuse(txid, status.message());
   reply.changes = run.changes;
+  reply.reads = std::move(run.reads);
 
   if (run.changeset.empty()) {
     std::lock_guard<std::mutex> lock(mu_);

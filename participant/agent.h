@@ -42,6 +42,8 @@ struct PrepareReply {
   Vote vote = Vote::kNo;
   std::string reason;
   std::vector<int64_t> changes;
+  // One per statement: the rows it read (none for a write); empty on a repeat.
+  std::vector<QueryRows> reads;
   // Only from PrepareMany: the branch did not run (a row it writes is held
   // by a prepared transaction); vote is kNo and nothing was kept.
   bool retry = false;

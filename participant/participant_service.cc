@@ -78,6 +78,35 @@ rpc::Value ToThrift(const SqlValue& value) {
   return out;
 }
 
+namespace {
+
+rpc::QueryResult ToThrift(QueryRows rows) {
+  rpc::QueryResult out;
+  out.columns = std::move(rows.columns);
+  out.rows.reserve(rows.rows.size());
+  for (const std::vector<SqlValue>& row : rows.rows) {
+    rpc::Row wire;
+    wire.values.reserve(row.size());
+    for (const SqlValue& value : row) wire.values.push_back(ToThrift(value));
+    out.rows.push_back(std::move(wire));
+  }
+  return out;
+}
+
+// One result per statement when any statement read something; none otherwise
+// (a branch of writes answers as it did before reads were returned).
+std::vector<rpc::QueryResult> ReadsOf(std::vector<QueryRows> reads) {
+  std::vector<rpc::QueryResult> out;
+  bool any = false;
+  for (const QueryRows& read : reads) any = any || !read.columns.empty();
+  if (!any) return out;
+  out.reserve(reads.size());
+  for (QueryRows& read : reads) out.push_back(ToThrift(std::move(read)));
+  return out;
+}
+
+}  // namespace
+
 void ParticipantService::prepare(rpc::PrepareResult& result, const rpc::PrepareRequest& request) {
   if (request.commit_first.empty()) {
     PrepareBranch(result, request);
@@ -121,12 +150,15 @@ void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
     }
   }
   auto run = [&] {
-    const std::vector<PrepareReply> replies = agent_->PrepareMany(branches);
+    std::vector<PrepareReply> replies = agent_->PrepareMany(branches);
     for (size_t k = 0; k < replies.size(); ++k) {
       rpc::PrepareResult& out = result.results[positions[k]];
       out.vote = ToThrift(replies[k].vote);
       out.__set_reason(replies[k].reason);
       out.__set_changes(replies[k].changes);
+      if (auto reads = ReadsOf(std::move(replies[k].reads)); !reads.empty()) {
+        out.__set_rows(std::move(reads));
+      }
       if (replies[k].retry) out.__set_try_again(true);
     }
   };
@@ -154,6 +186,9 @@ void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
   result.vote = ToThrift(reply.vote);
   result.__set_reason(reply.reason);
   result.__set_changes(reply.changes);
+  if (auto reads = ReadsOf(std::move(reply.reads)); !reads.empty()) {
+    result.__set_rows(std::move(reads));
+  }
   VLOG(1) << "prepare " << request.txid << ": vote " << result.vote << " " << reply.reason;
 }
 
@@ -249,14 +284,7 @@ void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
                                      : rpc::ErrorCode::INTERNAL,
           status.message());
   }
-  result.columns = std::move(rows->columns);
-  result.rows.reserve(rows->rows.size());
-  for (const std::vector<SqlValue>& row : rows->rows) {
-    rpc::Row out;
-    out.values.reserve(row.size());
-    for (const SqlValue& value : row) out.values.push_back(ToThrift(value));
-    result.rows.push_back(std::move(out));
-  }
+  result = ToThrift(std::move(*rows));
 }
 
 void ParticipantService::health(rpc::Health& health) {

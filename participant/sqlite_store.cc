@@ -178,10 +178,11 @@ constexpr size_t kClientStatements = 128;
 constexpr size_t kInternalStatements = 32;
 
 SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader,
-                         OpenOptions::Capture capture, const SqlLimits& client_limits)
+                         const OpenOptions& options)
     : path_(std::move(path)),
-      capture_(capture),
-      client_limits_(client_limits),
+      capture_(options.capture),
+      client_limits_(options.limits),
+      max_branch_read_bytes_(options.max_branch_read_bytes),
       writer_(writer),
       writer_authorizer_(std::make_unique<ConnectionAuthorizer>(writer)),
       internal_statements_(std::make_unique<StatementCache>(writer, kInternalStatements)),
@@ -209,8 +210,7 @@ Status SqliteStore::Open(const OpenOptions& options, std::unique_ptr<SqliteStore
   sqlite3* writer = nullptr;
   TWOPC_RETURN_IF_ERROR(OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                                        options.busy_timeout_ms, &writer));
-  std::unique_ptr<SqliteStore> store(
-      new SqliteStore(options.path, writer, nullptr, options.capture, options.limits));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options.path, writer, nullptr, options));
   // WAL journal: readers never block the writer. synchronous=NORMAL: a
   // commit does not wait for the disk; what must be durable at once is synced
   // explicitly (SyncDatabaseLog), the rest is covered by the agent's own log.
@@ -328,6 +328,7 @@ Status SqliteStore::RunStatements(const std::vector<SqlStatement>& statements, B
 
 Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
                                   AuthorizerState* auth, BranchRun* run) {
+  size_t read_bytes = 0;
   for (size_t i = 0; i < statements.size(); ++i) {
     const SqlStatement& statement = statements[i];
     const std::string which = "statement " + std::to_string(i + 1) + ": ";
@@ -335,7 +336,10 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
     if (branch_budget_ != nullptr && branch_budget_->Expired(StatementBudget::Clock::now())) {
       return Status::Aborted(which + branch_budget_->Reason());
     }
+    run->reads.emplace_back();
     ClientSqlCounts counts;
+    counts.reads = &run->reads.back();
+    counts.read_bytes = &read_bytes;
     Status status;
     {
       ClientLimits limits(writer_, client_limits_);
@@ -361,12 +365,41 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
   return Status::Ok();
 }
 
+Status SqliteStore::ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts) {
+  QueryRows& reads = *counts->reads;
+  const int columns = sqlite3_column_count(stmt);
+  if (reads.columns.empty()) {
+    for (int c = 0; c < columns; ++c) reads.columns.push_back(sqlite3_column_name(stmt, c));
+  }
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    ++counts->returned;
+    std::vector<SqlValue> row;
+    row.reserve(static_cast<size_t>(columns));
+    for (int c = 0; c < columns; ++c) {
+      // Counted before the value is copied: a wide row stops at the limit.
+      *counts->read_bytes += ValueBytes(stmt, c);
+      if (*counts->read_bytes > max_branch_read_bytes_) {
+        return Status::Aborted("the rows read hold more than " +
+                               std::to_string(max_branch_read_bytes_) +
+                               " bytes (--max_result_bytes): select fewer rows or columns");
+      }
+      row.push_back(ColumnValue(stmt, c));
+    }
+    reads.rows.push_back(std::move(row));
+  }
+  if (rc == SQLITE_DONE) return Status::Ok();
+  if (rc == SQLITE_BUSY) return Status::Busy(ErrorOf(writer_));
+  return Status::Aborted(ErrorOf(writer_));
+}
+
 Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
                                  ClientSqlCounts* counts) {
   auto run = [&](sqlite3_stmt* stmt) {
     const bool writes = !sqlite3_stmt_readonly(stmt);
     Status status = BindAll(stmt, statement.params);
-    if (status.ok()) status = StepAll(writer_, stmt, [&] { counts->returned += writes ? 0 : 1; });
+    if (status.ok() && !writes) status = ReadRows(stmt, counts);
+    if (status.ok() && writes) status = StepAll(writer_, stmt, [] {});
     if (status.ok() && writes) {
       counts->changed += sqlite3_changes(writer_);
       counts->wrote = true;

@@ -22,6 +22,7 @@
 #include "wal/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace twopc::participant {
 
@@ -51,6 +52,9 @@ class SqliteStore {
     SqlLimits limits{};
     // SQLITE_DBCONFIG_TRUSTED_SCHEMA (--sqlite_trusted_schema).
     bool trust_schema = false;
+    // Most bytes the rows a branch's statements read may hold, all together
+    // (--max_result_bytes); past it the branch is refused.
+    size_t max_branch_read_bytes = 8 << 20;
   };
   static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
   ~SqliteStore();
@@ -61,6 +65,8 @@ class SqliteStore {
   struct BranchRun {
     std::string changeset;
     std::vector<int64_t> changes;
+    // One per statement: the rows it read (none for a write).
+    std::vector<QueryRows> reads;
   };
   enum class Finish { kRollback, kCommit };
   using Decide = std::function<StatusOr<Finish>(const BranchRun&)>;
@@ -102,8 +108,7 @@ class SqliteStore {
   const std::string& path() const { return path_; }
 
  private:
-  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader, OpenOptions::Capture capture,
-              const SqlLimits& client_limits);
+  SqliteStore(std::string path, sqlite3* writer, sqlite3* reader, const OpenOptions& options);
   Status Exec(sqlite3* db, const char* sql);
   // Exec of internal SQL on the writer through the statement cache.
   Status ExecCached(const char* sql);
@@ -139,7 +144,11 @@ class SqliteStore {
     int64_t changed = 0;
     int64_t returned = 0;
     bool wrote = false;
+    QueryRows* reads = nullptr;    // where the rows read go
+    size_t* read_bytes = nullptr;  // of the whole branch so far
   };
+  // Steps a read-only statement to its end, keeping its rows in *counts.
+  Status ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts);
   // Runs one client statement (possibly several SQL statements without
   // parameters), adding to *counts.
   Status RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
@@ -149,6 +158,7 @@ class SqliteStore {
   const std::string path_;
   const OpenOptions::Capture capture_;
   const SqlLimits client_limits_;
+  const size_t max_branch_read_bytes_;
   std::mutex writer_mu_;  // guards writer_, the schema caches and the statement caches
   sqlite3* writer_;
   // The budget of the branch running on the writer; null between branches.

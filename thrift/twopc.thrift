@@ -57,6 +57,16 @@ exception TxError {
   2: required string message,
 }
 
+// Rows a read returned: a query's, or what a statement of a branch read.
+struct Row {
+  1: required list<Value> values,
+}
+
+struct QueryResult {
+  1: required list<string> columns,
+  2: required list<Row> rows,
+}
+
 // ---------------------------------------------------------------- coordinator
 
 enum Outcome {
@@ -80,6 +90,9 @@ struct ExecuteRequest {
 struct BranchResult {
   1: required string participant,
   2: required list<i64> changes,   // rows changed by each statement
+  // One per statement: the rows it read at prepare time, as the branch saw
+  // them (with its own writes); empty for a write. Missing on a repeat.
+  3: optional list<QueryResult> rows = [],
 }
 
 struct ExecuteResult {
@@ -173,6 +186,8 @@ struct PrepareResult {
   // prepared transaction (vote is NO, nothing was kept). Send it again once
   // that one may have finished: the batch never waits for one branch.
   5: optional bool try_again = false,
+  // One per statement: the rows it read (empty for a write), as in BranchResult.
+  6: optional list<QueryResult> rows = [],
 }
 
 // The answers to prepare_many: one result per request, in order, and one ack
@@ -189,14 +204,6 @@ struct PreparedTransaction {
   4: optional string coordinator = "",
 }
 
-struct Row {
-  1: required list<Value> values,
-}
-
-struct QueryResult {
-  1: required list<string> columns,
-  2: required list<Row> rows,
-}
 
 service Participant {
   PrepareResult prepare(1: PrepareRequest request) throws (1: TxError error),

@@ -1,5 +1,6 @@
 #include "tools/txctl_format.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -125,6 +126,63 @@ std::string FormatExecuteText(const rpc::ExecuteResult& result) {
   return FormatExecuteText(converted);
 }
 
+std::string FormatExecuteReads(const ExecuteResult& result) {
+  std::string out;
+  for (const BranchResult& branch : result.branches) {
+    for (const QueryResult& read : branch.rows) {
+      for (const std::vector<Value>& row : read.rows) out += FormatRow(row) + "\n";
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// A value in JSON: null, a number, a string, or {"blob":"HEX"}.
+std::string JsonValue(const Value& value) {
+  switch (value.kind()) {
+    case ValueKind::kNull:
+      return "null";
+    case ValueKind::kInteger:
+      return std::to_string(value.integer());
+    case ValueKind::kReal:
+      return std::isfinite(value.real()) ? FormatReal(value.real()) : "null";
+    case ValueKind::kText:
+      return tools::JsonQuote(value.bytes());
+    case ValueKind::kBlob: {
+      const std::string hex = HexBlob(value.bytes());  // X'..'
+      return "{\"blob\":" + tools::JsonQuote(hex.substr(2, hex.size() - 3)) + "}";
+    }
+  }
+  return "null";
+}
+
+std::string JsonReads(const std::vector<QueryResult>& reads) {
+  std::string out = "[";
+  for (size_t i = 0; i < reads.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"columns\":[";
+    for (size_t c = 0; c < reads[i].columns.size(); ++c) {
+      if (c > 0) out += ',';
+      out += tools::JsonQuote(reads[i].columns[c]);
+    }
+    out += "],\"rows\":[";
+    for (size_t r = 0; r < reads[i].rows.size(); ++r) {
+      if (r > 0) out += ',';
+      out += '[';
+      for (size_t v = 0; v < reads[i].rows[r].size(); ++v) {
+        if (v > 0) out += ',';
+        out += JsonValue(reads[i].rows[r][v]);
+      }
+      out += ']';
+    }
+    out += "]}";
+  }
+  return out + "]";
+}
+
+}  // namespace
+
 std::string FormatExecuteJson(const ExecuteResult& result) {
   std::string out = "{\"txid\":" + std::to_string(result.txid) +
                     ",\"outcome\":" + tools::JsonQuote(OutcomeName(result.outcome)) +
@@ -137,7 +195,9 @@ std::string FormatExecuteJson(const ExecuteResult& result) {
       if (j > 0) out += ',';
       out += std::to_string(branch.changes[j]);
     }
-    out += "]}";
+    out += ']';
+    if (!branch.rows.empty()) out += ",\"rows\":" + JsonReads(branch.rows);
+    out += '}';
   }
   out += "]}";
   return out;

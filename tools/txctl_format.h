@@ -27,7 +27,13 @@ std::string FormatRow(const rpc::Row& row);
 std::string FormatExecuteText(const ExecuteResult& result);
 std::string FormatExecuteText(const rpc::ExecuteResult& result);
 
+// The rows the branches read, one line each as FormatRow prints them: branch
+// by branch, statement by statement. Empty when nothing was read.
+std::string FormatExecuteReads(const ExecuteResult& result);
+
 // {"txid":..,"outcome":"..","reason":"..","branches":[{"participant":"..","changes":[..]}]}
+// and, for a branch that read, "rows":[{"columns":[..],"rows":[[..],..]},..]
+// per statement (values: null, numbers, strings, {"blob":"HEX"}).
 std::string FormatExecuteJson(const ExecuteResult& result);
 std::string FormatExecuteJson(const rpc::ExecuteResult& result);
 

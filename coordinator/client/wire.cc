@@ -106,6 +106,10 @@ void FromWire(const rpc::ExecuteResult& result, ExecuteResult* out) {
     out->branches[i].participant.assign(result.branches[i].participant);
     out->branches[i].changes.assign(result.branches[i].changes.begin(),
                                     result.branches[i].changes.end());
+    out->branches[i].rows.clear();
+    for (const rpc::QueryResult& rows : result.branches[i].rows) {
+      out->branches[i].rows.push_back(FromWire(rows));
+    }
   }
 }
 

@@ -39,6 +39,19 @@ class TransactionTest(unittest.TestCase):
         self.assertTrue(request.wait_applied)
 
 
+class ResultTest(unittest.TestCase):
+    def test_rows_read_come_back_per_statement(self):
+        read = ttypes.QueryResult(columns=["id", "balance"], rows=[
+            ttypes.Row(values=[twopc_client.to_value(1), twopc_client.to_value(970)])])
+        write = ttypes.QueryResult(columns=[], rows=[])
+        reply = ttypes.ExecuteResult(txid=9, outcome=ttypes.Outcome.COMMITTED, branches=[
+            ttypes.BranchResult(participant="p0", changes=[0, 1], rows=[read, write]),
+            ttypes.BranchResult(participant="p1", changes=[1])])
+        result = twopc_client.Result(reply)
+        self.assertEqual(result.rows, {"p0": [(["id", "balance"], [[1, 970]]), ([], [])]})
+        self.assertEqual(result.changes, {"p0": [0, 1], "p1": [1]})
+
+
 class TokenTest(unittest.TestCase):
     def sent_message_name(self, token):
         buffer = TTransport.TMemoryBuffer()

@@ -73,6 +73,30 @@ TEST_F(ClientTest, TransferWithBoundParametersCommitsOnBothDatabases) {
   EXPECT_EQ(client.Health().role, "coordinator");
 }
 
+TEST_F(ClientTest, RowsABranchReadComeBackPerStatementWithItsOwnWrites) {
+  Client client(CoordinatorOptions());
+  Transaction transaction;
+  transaction.Add("p0", "SELECT id, balance FROM accounts WHERE id IN (?, ?) ORDER BY id", {1, 2})
+      .Add("p0", kDebit, {30, 1})
+      .Add("p0", "SELECT balance FROM accounts WHERE id = ?", {1})
+      .Add("p1", kCredit, {30, 1});
+  const ExecuteResult result = client.Execute(transaction, ExecuteOptions{0, true});
+  ASSERT_EQ(result.outcome, Outcome::kCommitted) << result.reason;
+  ASSERT_EQ(result.branches.size(), 2u);
+  const std::vector<QueryResult>& reads = result.branches[0].rows;
+  ASSERT_EQ(reads.size(), 3u);
+  EXPECT_EQ(reads[0].columns, (std::vector<std::string>{"id", "balance"}));
+  ASSERT_EQ(reads[0].rows.size(), 2u);
+  EXPECT_EQ(reads[0].rows[0][0].integer(), 1);
+  EXPECT_EQ(reads[0].rows[0][1].integer(), kBalance);
+  EXPECT_EQ(reads[0].rows[1][0].integer(), 2);
+  EXPECT_TRUE(reads[1].columns.empty());  // the write
+  ASSERT_EQ(reads[2].rows.size(), 1u);
+  EXPECT_EQ(reads[2].rows[0][0].integer(), kBalance - 30);  // after its own debit
+  EXPECT_TRUE(result.branches[1].rows.empty()) << "a branch of writes reads nothing";
+  EXPECT_EQ(Balance(0, 1), kBalance - 30);
+}
+
 TEST_F(ClientTest, AbortIsAnOutcomeWithItsReasonAndChangesNothing) {
   Client client(CoordinatorOptions());
   // Account 99 does not exist: the credit changes 0 rows, not the 1 expected.

@@ -113,6 +113,27 @@ TEST_F(TransactionTest, ExpectRowsOnASelectGuardsTheWriteAfterIt) {
   EXPECT_EQ(Balance(1, 3), kBalance + 600);
 }
 
+TEST_F(TransactionTest, RowsABranchReadPrintAfterTheOutcomeLine) {
+  const std::vector<std::pair<std::string, std::string>> branches = {
+      {"p0", "SELECT id, balance FROM accounts WHERE id BETWEEN 1 AND 2 ORDER BY id"},
+      {"p0", Debit(1, 10)},
+      {"p0", "SELECT balance FROM accounts WHERE id = 1"},
+      {"p1", Credit(1, 10)}};
+  const RunResult plain = cluster_->Exec(branches);
+  ASSERT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_EQ(plain.out, std::to_string(TxidOf(plain)) + " COMMITTED\n1\t1000\n2\t1000\n990\n");
+  const RunResult json = cluster_->Exec(branches, {"--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.out << json.err;
+  EXPECT_NE(json.out.find("{\"participant\":\"p0\",\"changes\":[0,1,0],\"rows\":["
+                          "{\"columns\":[\"id\",\"balance\"],\"rows\":[[1,990],[2,1000]]},"
+                          "{\"columns\":[],\"rows\":[]},"
+                          "{\"columns\":[\"balance\"],\"rows\":[[980]]}]}"),
+            std::string::npos)
+      << json.out;
+  EXPECT_NE(json.out.find("{\"participant\":\"p1\",\"changes\":[1]}"), std::string::npos)
+      << json.out;
+}
+
 TEST_F(TransactionTest, TopThroughACoordinatorWithoutAdminEndpointSaysHowToGetOne) {
   const RunResult top =
       cluster_->Txctl({"--coordinator", cluster_->coordinator_address(), "top", "--once"});

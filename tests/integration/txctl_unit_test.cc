@@ -189,5 +189,29 @@ TEST(TxctlFormatTest, ExecuteResultAsTextAndJson) {
             std::string::npos);
 }
 
+TEST(TxctlFormatTest, RowsABranchReadPrintAfterTheOutcomeAndInJson) {
+  ExecuteResult result;
+  result.txid = 18;
+  result.outcome = Outcome::kCommitted;
+  BranchResult branch;
+  branch.participant = "p0";
+  branch.changes = {0, 1};
+  QueryResult read;
+  read.columns = {"id", "note", "photo", "score", "gone"};
+  read.rows = {{Value(int64_t{1}), Value("a\tb"), Value::Blob(std::string("\x00\xff", 2)),
+                Value(0.5), Value()}};
+  branch.rows = {read, QueryResult()};
+  result.branches = {branch};
+  EXPECT_EQ(FormatExecuteReads(result), "1\ta\\tb\tX'00FF'\t0.5\tNULL\n");
+  EXPECT_EQ(FormatExecuteJson(result),
+            "{\"txid\":18,\"outcome\":\"COMMITTED\",\"reason\":\"\",\"branches\":"
+            "[{\"participant\":\"p0\",\"changes\":[0,1],\"rows\":["
+            "{\"columns\":[\"id\",\"note\",\"photo\",\"score\",\"gone\"],"
+            "\"rows\":[[1,\"a\\tb\",{\"blob\":\"00FF\"},0.5,null]]},"
+            "{\"columns\":[],\"rows\":[]}]}]}");
+  result.branches[0].rows.clear();
+  EXPECT_EQ(FormatExecuteReads(result), "");
+}
+
 }  // namespace
 }  // namespace twopc::txctl

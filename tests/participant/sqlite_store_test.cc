@@ -321,6 +321,41 @@ TEST_F(SqliteStoreTest, AnExpectationOnASelectCountsTheRowsItReturns) {
   EXPECT_EQ(status.message(), "statement 1: changed 3 row(s), expected 1");
 }
 
+TEST_F(SqliteStoreTest, ABranchKeepsTheRowsEachStatementReadWithItsOwnWrites) {
+  ASSERT_TRUE(
+      RunRollback(1,
+                  {{"SELECT id, balance FROM accounts WHERE id < 3 ORDER BY id", {}, std::nullopt},
+                   Debit(1, 30),
+                   {"SELECT balance AS now FROM accounts WHERE id = 1", {}, std::nullopt}})
+          .ok());
+  ASSERT_EQ(run_.reads.size(), 3u);
+  EXPECT_EQ(run_.reads[0].columns, (std::vector<std::string>{"id", "balance"}));
+  EXPECT_EQ(run_.reads[0].rows, (std::vector<std::vector<SqlValue>>{{int64_t{1}, int64_t{100}},
+                                                                    {int64_t{2}, int64_t{50}}}));
+  EXPECT_TRUE(run_.reads[1].columns.empty());
+  EXPECT_TRUE(run_.reads[1].rows.empty());
+  EXPECT_EQ(run_.reads[2].columns, std::vector<std::string>{"now"});
+  EXPECT_EQ(run_.reads[2].rows, (std::vector<std::vector<SqlValue>>{{int64_t{70}}}));
+}
+
+TEST_F(SqliteStoreTest, RowsABranchReadsAreBoundedInBytes) {
+  store_.reset();
+  SqliteStore::OpenOptions options;
+  options.path = path_;
+  options.max_branch_read_bytes = 100;
+  ASSERT_TRUE(SqliteStore::Open(options, &store_).ok());
+  Status status = RunRollback(
+      1, {{"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) "
+           "SELECT x FROM c",
+           {},
+           std::nullopt}});
+  EXPECT_TRUE(status.IsAborted()) << status.ToString();
+  EXPECT_EQ(status.message(),
+            "statement 1: the rows read hold more than 100 bytes (--max_result_bytes): select "
+            "fewer rows or columns");
+  EXPECT_TRUE(RunRollback(2, {{"SELECT id FROM accounts", {}, std::nullopt}}).ok());
+}
+
 TEST_F(SqliteStoreTest, DdlIsRefusedAndChangesNothing) {
   Status status =
       RunRollback(1, {{"CREATE TABLE extra(id INTEGER PRIMARY KEY)", {}, std::nullopt}});

@@ -87,15 +87,24 @@ class Transaction:
             timeout_ms=timeout_ms, wait_applied=wait_applied)
 
 
+def _rows_of(read):
+    """(columns, rows) of a QueryResult, rows as lists of Python values."""
+    return list(read.columns), [[from_value(v) for v in row.values] for row in read.rows]
+
+
 class Result:
-    """txid, outcome ("COMMITTED", "ABORTED" or "UNKNOWN"), reason, and
-    changes: {participant: [rows changed by each statement]}."""
+    """txid, outcome ("COMMITTED", "ABORTED" or "UNKNOWN"), reason,
+    changes: {participant: [rows changed by each statement]}, and
+    rows: {participant: [(columns, rows) read by each statement]} for the
+    branches that read (a write's entry is ([], []))."""
 
     def __init__(self, reply):
         self.txid = reply.txid
         self.outcome = ttypes.Outcome._VALUES_TO_NAMES.get(reply.outcome, "UNKNOWN")
         self.reason = reply.reason or ""
         self.changes = {b.participant: list(b.changes) for b in (reply.branches or [])}
+        self.rows = {b.participant: [_rows_of(read) for read in b.rows]
+                     for b in (reply.branches or []) if b.rows}
 
     @property
     def committed(self):
@@ -224,5 +233,4 @@ class ParticipantClient(_Service):
 
     def query(self, sql, *params):
         """(columns, rows): rows as lists of Python values."""
-        result = self._connection.call("query", sql, [to_value(p) for p in params])
-        return list(result.columns), [[from_value(v) for v in row.values] for row in result.rows]
+        return _rows_of(self._connection.call("query", sql, [to_value(p) for p in params]))

@@ -66,9 +66,18 @@ enum class Outcome { kCommitted, kAborted, kInProgress, kUnknown };
 // "COMMITTED", "ABORTED", "IN_PROGRESS" or "UNKNOWN".
 const char* OutcomeName(Outcome outcome);
 
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+};
+
 struct BranchResult {
   std::string participant;
   std::vector<int64_t> changes;  // rows changed by each statement
+  // One per statement when any statement read: the rows it read at prepare
+  // time, as the branch saw them (with its own writes); empty for a write.
+  // Empty altogether for a branch that only writes.
+  std::vector<QueryResult> rows;
 };
 
 struct ExecuteResult {
@@ -80,11 +89,6 @@ struct ExecuteResult {
   std::vector<BranchResult> branches;
 
   bool committed() const { return outcome == Outcome::kCommitted; }
-};
-
-struct QueryResult {
-  std::vector<std::string> columns;
-  std::vector<std::vector<Value>> rows;
 };
 
 struct HealthInfo {
