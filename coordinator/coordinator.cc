@@ -616,7 +616,8 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     rpc::BranchResult branch;
     branch.participant = names[i];
     branch.changes = votes[i].changes;
-    if (!votes[i].rows.empty()) branch.__set_rows(std::move(votes[i].rows));
+    branch.rows = std::move(votes[i].rows);  // moved: __set_rows would copy
+    branch.__isset.rows = !branch.rows.empty();
     result.branches.push_back(std::move(branch));
   }
   result.__isset.branches = true;

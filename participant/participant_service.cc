@@ -156,9 +156,8 @@ void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
       out.vote = ToThrift(replies[k].vote);
       out.__set_reason(replies[k].reason);
       out.__set_changes(replies[k].changes);
-      if (auto reads = ReadsOf(std::move(replies[k].reads)); !reads.empty()) {
-        out.__set_rows(std::move(reads));
-      }
+      out.rows = ReadsOf(std::move(replies[k].reads));  // moved: __set_rows would copy
+      out.__isset.rows = !out.rows.empty();
       if (replies[k].retry) out.__set_try_again(true);
     }
   };
@@ -186,9 +185,8 @@ void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
   result.vote = ToThrift(reply.vote);
   result.__set_reason(reply.reason);
   result.__set_changes(reply.changes);
-  if (auto reads = ReadsOf(std::move(reply.reads)); !reads.empty()) {
-    result.__set_rows(std::move(reads));
-  }
+  result.rows = ReadsOf(std::move(reply.reads));  // moved: __set_rows would copy
+  result.__isset.rows = !result.rows.empty();
   VLOG(1) << "prepare " << request.txid << ": vote " << result.vote << " " << reply.reason;
 }
 

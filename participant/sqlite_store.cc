@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <optional>
 #include <set>
 
 #include <glog/logging.h>
@@ -56,22 +57,29 @@ Status BindValue(sqlite3_stmt* stmt, int index, const SqlValue& value) {
   return Status::Ok();
 }
 
-SqlValue ColumnValue(sqlite3_stmt* stmt, int column) {
+// The column's value; nullopt when SQLite ran out of memory producing it.
+std::optional<SqlValue> ColumnValue(sqlite3_stmt* stmt, int column) {
   switch (sqlite3_column_type(stmt, column)) {
     case SQLITE_INTEGER:
-      return static_cast<int64_t>(sqlite3_column_int64(stmt, column));
+      return SqlValue(static_cast<int64_t>(sqlite3_column_int64(stmt, column)));
     case SQLITE_FLOAT:
-      return sqlite3_column_double(stmt, column);
-    case SQLITE_TEXT:
-      return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)),
-                         static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+      return SqlValue(sqlite3_column_double(stmt, column));
+    case SQLITE_TEXT: {
+      const unsigned char* text = sqlite3_column_text(stmt, column);
+      const int n = sqlite3_column_bytes(stmt, column);
+      if (text == nullptr) return std::nullopt;
+      return SqlValue(std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(n)));
+    }
     case SQLITE_BLOB: {
       const void* data = sqlite3_column_blob(stmt, column);
       const int n = sqlite3_column_bytes(stmt, column);
-      return Blob{std::string(static_cast<const char*>(data), static_cast<size_t>(n))};
+      if (data == nullptr && n > 0) return std::nullopt;
+      return SqlValue(Blob{n > 0
+                               ? std::string(static_cast<const char*>(data), static_cast<size_t>(n))
+                               : std::string()});
     }
     default:
-      return std::monostate{};
+      return SqlValue(std::monostate{});
   }
 }
 
@@ -148,6 +156,11 @@ class Interrupter {
   const StatementBudget* const budget_;
   bool fired_ = false;
 };
+
+// What a value and a row cost in a Thrift reply besides their payload
+// (field headers, kind, length): an estimate on the high side.
+constexpr size_t kWireBytesPerValue = 16;
+constexpr size_t kWireBytesPerRow = 8;
 
 // Roughly how many bytes column `c` of the current row takes in a reply.
 size_t ValueBytes(sqlite3_stmt* stmt, int c) {
@@ -366,30 +379,41 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
 }
 
 Status SqliteStore::ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts) {
+  // A SQL string of several statements returns what its last read returned.
   QueryRows& reads = *counts->reads;
+  reads = QueryRows();
+  counts->returned = 0;
   const int columns = sqlite3_column_count(stmt);
-  if (reads.columns.empty()) {
-    for (int c = 0; c < columns; ++c) reads.columns.push_back(sqlite3_column_name(stmt, c));
+  for (int c = 0; c < columns; ++c) {
+    const char* name = sqlite3_column_name(stmt, c);
+    if (name == nullptr) return Status::Aborted("out of memory");
+    reads.columns.push_back(name);
+    *counts->read_bytes += reads.columns.back().size() + kWireBytesPerValue;
   }
+  auto too_large = [&] {
+    return Status::Aborted("the rows read take more than " +
+                           std::to_string(max_branch_read_bytes_) +
+                           " bytes (--max_branch_read_bytes): read them with query instead");
+  };
+  if (*counts->read_bytes > max_branch_read_bytes_) return too_large();
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     ++counts->returned;
     std::vector<SqlValue> row;
     row.reserve(static_cast<size_t>(columns));
+    *counts->read_bytes += kWireBytesPerRow;
     for (int c = 0; c < columns; ++c) {
-      // Counted before the value is copied: a wide row stops at the limit.
-      *counts->read_bytes += ValueBytes(stmt, c);
-      if (*counts->read_bytes > max_branch_read_bytes_) {
-        return Status::Aborted("the rows read hold more than " +
-                               std::to_string(max_branch_read_bytes_) +
-                               " bytes (--max_result_bytes): select fewer rows or columns");
-      }
-      row.push_back(ColumnValue(stmt, c));
+      // Counted as it travels, before the value is copied: a wide row stops at the limit.
+      *counts->read_bytes += ValueBytes(stmt, c) + kWireBytesPerValue;
+      if (*counts->read_bytes > max_branch_read_bytes_) return too_large();
+      std::optional<SqlValue> value = ColumnValue(stmt, c);
+      if (!value) return Status::Aborted("out of memory");
+      row.push_back(std::move(*value));
     }
     reads.rows.push_back(std::move(row));
   }
   if (rc == SQLITE_DONE) return Status::Ok();
-  if (rc == SQLITE_BUSY) return Status::Busy(ErrorOf(writer_));
+  if ((rc & 0xff) == SQLITE_BUSY) return Status::Busy(ErrorOf(writer_));
   return Status::Aborted(ErrorOf(writer_));
 }
 
@@ -767,7 +791,9 @@ StatusOr<QueryRows> SqliteStore::Query(const std::string& sql, const std::vector
                                      std::to_string(bounds.max_result_bytes) +
                                      " bytes (--max_result_bytes): select fewer rows or columns");
       }
-      row.push_back(ColumnValue(stmt.get(), c));
+      std::optional<SqlValue> value = ColumnValue(stmt.get(), c);
+      if (!value) return Status::InvalidArgument("out of memory");
+      row.push_back(std::move(*value));
     }
     result.rows.push_back(std::move(row));
   }

@@ -52,9 +52,11 @@ class SqliteStore {
     SqlLimits limits{};
     // SQLITE_DBCONFIG_TRUSTED_SCHEMA (--sqlite_trusted_schema).
     bool trust_schema = false;
-    // Most bytes the rows a branch's statements read may hold, all together
-    // (--max_result_bytes); past it the branch is refused.
-    size_t max_branch_read_bytes = 8 << 20;
+    // Most bytes the rows a branch's statements read may take in its reply,
+    // all together (--max_branch_read_bytes); past it the branch is refused.
+    // Small by default: one prepare_many reply carries up to 64 branches and
+    // must stay within the RPC frame limit (a larger read belongs in query).
+    size_t max_branch_read_bytes = 64 << 10;
   };
   static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
   ~SqliteStore();

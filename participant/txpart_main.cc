@@ -49,8 +49,10 @@ DEFINE_int32(max_statement_ms, 10000,
              "longest a branch's SQL may run before it is interrupted and votes NO (a prepare "
              "may ask for less)");
 DEFINE_int32(max_query_ms, 5000, "longest a query may run before it is interrupted");
-DEFINE_int64(max_result_bytes, 8 << 20,
-             "most bytes the rows of one query, or all the rows one branch reads, may hold");
+DEFINE_int64(max_result_bytes, 8 << 20, "most bytes the rows of one query may hold");
+DEFINE_int64(max_branch_read_bytes, 64 << 10,
+             "most bytes the rows one branch's SELECTs read may take in its reply (the rows of "
+             "up to 64 branches share one reply)");
 DEFINE_int64(max_sql_value_bytes, 0,
              "longest string or BLOB (and table row) client SQL may build "
              "(SQLITE_LIMIT_LENGTH); 0: --max_frame_bytes");
@@ -106,8 +108,11 @@ int main(int argc, char** argv) {
       FLAGS_max_value_bytes <= 0) {
     return Fail("--max_* limits must be > 0");
   }
-  if (FLAGS_max_statement_ms <= 0 || FLAGS_max_query_ms <= 0 || FLAGS_max_result_bytes <= 0) {
-    return Fail("--max_statement_ms, --max_query_ms and --max_result_bytes must be > 0");
+  if (FLAGS_max_statement_ms <= 0 || FLAGS_max_query_ms <= 0 || FLAGS_max_result_bytes <= 0 ||
+      FLAGS_max_branch_read_bytes <= 0) {
+    return Fail(
+        "--max_statement_ms, --max_query_ms, --max_result_bytes and --max_branch_read_bytes "
+        "must be > 0");
   }
   if (FLAGS_max_sql_value_bytes < 0 || FLAGS_sqlite_heap_limit_bytes < 0) {
     return Fail("--max_sql_value_bytes and --sqlite_heap_limit_bytes must be >= 0");
@@ -147,7 +152,7 @@ int main(int argc, char** argv) {
       FLAGS_max_sql_value_bytes > 0 ? FLAGS_max_sql_value_bytes : FLAGS_max_frame_bytes;
   store_options.limits.max_sql_bytes = FLAGS_max_sql_bytes;
   store_options.trust_schema = FLAGS_sqlite_trusted_schema;
-  store_options.max_branch_read_bytes = static_cast<size_t>(FLAGS_max_result_bytes);
+  store_options.max_branch_read_bytes = static_cast<size_t>(FLAGS_max_branch_read_bytes);
   std::unique_ptr<twopc::participant::SqliteStore> store;
   twopc::Status status = twopc::participant::SqliteStore::Open(store_options, &store);
   if (!status.ok()) return Fail(status.ToString());

@@ -87,7 +87,7 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
     return kExitUnavailable;
   }
   out << (command.json ? FormatExecuteJson(result) : FormatExecuteText(result)) << "\n";
-  if (!command.json) out << FormatExecuteReads(result);
+  if (!command.json && result.committed()) out << FormatExecuteReads(result);
   switch (result.outcome) {
     case Outcome::kCommitted:
       return kExitOk;

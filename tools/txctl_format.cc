@@ -6,6 +6,7 @@
 
 #include "coordinator/client/wire.h"
 #include "tools/json_text.h"
+#include "tools/program/json_log_line.h"
 
 namespace twopc::txctl {
 
@@ -148,7 +149,7 @@ std::string JsonValue(const Value& value) {
     case ValueKind::kReal:
       return std::isfinite(value.real()) ? FormatReal(value.real()) : "null";
     case ValueKind::kText:
-      return tools::JsonQuote(value.bytes());
+      return tools::JsonQuote(program::ValidUtf8(value.bytes()));  // JSON needs UTF-8
     case ValueKind::kBlob: {
       const std::string hex = HexBlob(value.bytes());  // X'..'
       return "{\"blob\":" + tools::JsonQuote(hex.substr(2, hex.size() - 3)) + "}";

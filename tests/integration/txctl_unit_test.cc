@@ -209,6 +209,10 @@ TEST(TxctlFormatTest, RowsABranchReadPrintAfterTheOutcomeAndInJson) {
             "{\"columns\":[\"id\",\"note\",\"photo\",\"score\",\"gone\"],"
             "\"rows\":[[1,\"a\\tb\",{\"blob\":\"00FF\"},0.5,null]]},"
             "{\"columns\":[],\"rows\":[]}]}]}");
+  // Text that is not UTF-8 still makes valid JSON.
+  result.branches[0].rows = {QueryResult{{"t"}, {{Value(std::string("a\xff"))}}}};
+  EXPECT_NE(FormatExecuteJson(result).find("\"rows\":[[\"a\xEF\xBF\xBD\"]]"), std::string::npos)
+      << FormatExecuteJson(result);
   result.branches[0].rows.clear();
   EXPECT_EQ(FormatExecuteReads(result), "");
 }

@@ -342,7 +342,7 @@ TEST_F(SqliteStoreTest, RowsABranchReadsAreBoundedInBytes) {
   store_.reset();
   SqliteStore::OpenOptions options;
   options.path = path_;
-  options.max_branch_read_bytes = 100;
+  options.max_branch_read_bytes = 200;
   ASSERT_TRUE(SqliteStore::Open(options, &store_).ok());
   Status status = RunRollback(
       1, {{"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) "
@@ -351,9 +351,18 @@ TEST_F(SqliteStoreTest, RowsABranchReadsAreBoundedInBytes) {
            std::nullopt}});
   EXPECT_TRUE(status.IsAborted()) << status.ToString();
   EXPECT_EQ(status.message(),
-            "statement 1: the rows read hold more than 100 bytes (--max_result_bytes): select "
-            "fewer rows or columns");
+            "statement 1: the rows read take more than 200 bytes (--max_branch_read_bytes): "
+            "read them with query instead");
   EXPECT_TRUE(RunRollback(2, {{"SELECT id FROM accounts", {}, std::nullopt}}).ok());
+}
+
+TEST_F(SqliteStoreTest, ASqlStringOfSeveralReadsReturnsItsLastRead) {
+  ASSERT_TRUE(
+      RunRollback(1, {{"SELECT 1 AS a; SELECT 2 AS x, 3 AS y UNION ALL SELECT 4, 5", {}, 2}}).ok());
+  ASSERT_EQ(run_.reads.size(), 1u);
+  EXPECT_EQ(run_.reads[0].columns, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(run_.reads[0].rows, (std::vector<std::vector<SqlValue>>{{int64_t{2}, int64_t{3}},
+                                                                    {int64_t{4}, int64_t{5}}}));
 }
 
 TEST_F(SqliteStoreTest, DdlIsRefusedAndChangesNothing) {
