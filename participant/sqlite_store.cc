@@ -171,6 +171,48 @@ size_t ValueBytes(sqlite3_stmt* stmt, int c) {
   return 8;
 }
 
+// What reading rows may cost, in bytes: besides each value's payload, this
+// much per value (column names included) and per row, up to `max` in total
+// counted in *used (which may already hold earlier reads).
+struct RowCost {
+  size_t per_value;
+  size_t per_row;
+  size_t max;
+  size_t* used;
+};
+
+// Steps `stmt` to its end, its columns and rows into *out. A value is counted
+// before it is copied, so a wide row stops at the limit. LimitExceeded (no
+// message: the caller names its limit) past cost.max; Aborted "out of
+// memory"; Busy; or Aborted with SQLite's message.
+Status ReadAllRows(sqlite3* db, sqlite3_stmt* stmt, const RowCost& cost, QueryRows* out) {
+  const int columns = sqlite3_column_count(stmt);
+  for (int c = 0; c < columns; ++c) {
+    const char* name = sqlite3_column_name(stmt, c);
+    if (name == nullptr) return Status::Aborted("out of memory");
+    out->columns.push_back(name);
+    *cost.used += out->columns.back().size() + cost.per_value;
+  }
+  if (*cost.used > cost.max) return Status::LimitExceeded("");
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    std::vector<SqlValue> row;
+    row.reserve(static_cast<size_t>(columns));
+    *cost.used += cost.per_row;
+    for (int c = 0; c < columns; ++c) {
+      *cost.used += ValueBytes(stmt, c) + cost.per_value;
+      if (*cost.used > cost.max) return Status::LimitExceeded("");
+      std::optional<SqlValue> value = ColumnValue(stmt, c);
+      if (!value) return Status::Aborted("out of memory");
+      row.push_back(std::move(*value));
+    }
+    out->rows.push_back(std::move(row));
+  }
+  if (rc == SQLITE_DONE) return Status::Ok();
+  if ((rc & 0xff) == SQLITE_BUSY) return Status::Busy(ErrorOf(db));
+  return Status::Aborted(ErrorOf(db));
+}
+
 Status OpenConnection(const std::string& path, int flags, int busy_timeout_ms, sqlite3** db) {
   const int rc = sqlite3_open_v2(path.c_str(), db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -382,39 +424,17 @@ Status SqliteStore::ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts) {
   // A SQL string of several statements returns what its last read returned.
   QueryRows& reads = *counts->reads;
   reads = QueryRows();
-  counts->returned = 0;
-  const int columns = sqlite3_column_count(stmt);
-  for (int c = 0; c < columns; ++c) {
-    const char* name = sqlite3_column_name(stmt, c);
-    if (name == nullptr) return Status::Aborted("out of memory");
-    reads.columns.push_back(name);
-    *counts->read_bytes += reads.columns.back().size() + kWireBytesPerValue;
-  }
-  auto too_large = [&] {
+  Status status = ReadAllRows(
+      writer_, stmt,
+      RowCost{kWireBytesPerValue, kWireBytesPerRow, max_branch_read_bytes_, counts->read_bytes},
+      &reads);
+  counts->returned = static_cast<int64_t>(reads.rows.size());
+  if (status.IsLimitExceeded()) {
     return Status::Aborted("the rows read take more than " +
                            std::to_string(max_branch_read_bytes_) +
                            " bytes (--max_branch_read_bytes): read them with query instead");
-  };
-  if (*counts->read_bytes > max_branch_read_bytes_) return too_large();
-  int rc = SQLITE_ROW;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    ++counts->returned;
-    std::vector<SqlValue> row;
-    row.reserve(static_cast<size_t>(columns));
-    *counts->read_bytes += kWireBytesPerRow;
-    for (int c = 0; c < columns; ++c) {
-      // Counted as it travels, before the value is copied: a wide row stops at the limit.
-      *counts->read_bytes += ValueBytes(stmt, c) + kWireBytesPerValue;
-      if (*counts->read_bytes > max_branch_read_bytes_) return too_large();
-      std::optional<SqlValue> value = ColumnValue(stmt, c);
-      if (!value) return Status::Aborted("out of memory");
-      row.push_back(std::move(*value));
-    }
-    reads.rows.push_back(std::move(row));
   }
-  if (rc == SQLITE_DONE) return Status::Ok();
-  if ((rc & 0xff) == SQLITE_BUSY) return Status::Busy(ErrorOf(writer_));
-  return Status::Aborted(ErrorOf(writer_));
+  return status;
 }
 
 Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
@@ -773,31 +793,14 @@ StatusOr<QueryRows> SqliteStore::Query(const std::string& sql, const std::vector
   Status status = BindAll(stmt.get(), params);
   if (!status.ok()) return Status::InvalidArgument(status.message());
   QueryRows result;
-  const int columns = sqlite3_column_count(stmt.get());
   size_t bytes = 0;
-  for (int c = 0; c < columns; ++c) {
-    result.columns.push_back(sqlite3_column_name(stmt.get(), c));
-    bytes += result.columns.back().size();
+  status =
+      ReadAllRows(reader_, stmt.get(), RowCost{0, 0, bounds.max_result_bytes, &bytes}, &result);
+  if (status.IsLimitExceeded()) {
+    return Status::LimitExceeded("the result holds more than " +
+                                 std::to_string(bounds.max_result_bytes) +
+                                 " bytes (--max_result_bytes): select fewer rows or columns");
   }
-  int rc = SQLITE_ROW;
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    std::vector<SqlValue> row;
-    row.reserve(static_cast<size_t>(columns));
-    for (int c = 0; c < columns; ++c) {
-      // Counted before the value is copied: a wide row stops at the limit.
-      bytes += ValueBytes(stmt.get(), c);
-      if (bytes > bounds.max_result_bytes) {
-        return Status::LimitExceeded("the result holds more than " +
-                                     std::to_string(bounds.max_result_bytes) +
-                                     " bytes (--max_result_bytes): select fewer rows or columns");
-      }
-      std::optional<SqlValue> value = ColumnValue(stmt.get(), c);
-      if (!value) return Status::InvalidArgument("out of memory");
-      row.push_back(std::move(*value));
-    }
-    result.rows.push_back(std::move(row));
-  }
-  if (rc != SQLITE_DONE) status = Status::InvalidArgument(ErrorOf(reader_));
   if (!status.ok() && interrupter.fired()) {
     return Status::LimitExceeded(bounds.budget->Reason());
   }

@@ -63,17 +63,18 @@ std::string EscapeText(const std::string& text) {
   return out;
 }
 
-std::string HexBlob(const std::string& bytes) {
+std::string Hex(const std::string& bytes) {
   static const char kDigits[] = "0123456789ABCDEF";
-  std::string out = "X'";
+  std::string out;
   for (const char c : bytes) {
     const auto byte = static_cast<unsigned char>(c);
     out += kDigits[byte >> 4];
     out += kDigits[byte & 0xf];
   }
-  out += '\'';
   return out;
 }
+
+std::string HexBlob(const std::string& bytes) { return "X'" + Hex(bytes) + "'"; }
 
 }  // namespace
 
@@ -150,10 +151,8 @@ std::string JsonValue(const Value& value) {
       return std::isfinite(value.real()) ? FormatReal(value.real()) : "null";
     case ValueKind::kText:
       return tools::JsonQuote(program::ValidUtf8(value.bytes()));  // JSON needs UTF-8
-    case ValueKind::kBlob: {
-      const std::string hex = HexBlob(value.bytes());  // X'..'
-      return "{\"blob\":" + tools::JsonQuote(hex.substr(2, hex.size() - 3)) + "}";
-    }
+    case ValueKind::kBlob:
+      return "{\"blob\":" + tools::JsonQuote(Hex(value.bytes())) + "}";
   }
   return "null";
 }
