@@ -26,6 +26,21 @@ int64_t WallClockMillis() {
 
 std::string TxidText(int64_t txid) { return "transaction " + std::to_string(txid); }
 
+// Every row a prepared branch holds: those it writes and those it read FOR
+// UPDATE / FOR SHARE.
+StatusOr<std::vector<RowLock>> RowsToLock(const std::string& changeset,
+                                          const std::vector<RowLock>& read_locks) {
+  std::vector<RowLock> rows;
+  if (!changeset.empty()) {
+    StatusOr<std::vector<std::string>> keys = ChangesetKeys(changeset);
+    if (!keys.ok()) return keys.status();
+    rows = WriteLocks(std::move(*keys));
+  }
+  if (read_locks.empty()) return rows;
+  rows.insert(rows.end(), read_locks.begin(), read_locks.end());
+  return MergeRowLocks(std::move(rows));
+}
+
 }  // namespace
 
 Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wal::Log> log)
@@ -97,14 +112,15 @@ Status Agent::Recover(ParticipantLogState state) {
       committed.push_back(txid);
       continue;
     }
-    StatusOr<std::vector<std::string>> keys = ChangesetKeys(changeset);
-    if (!keys.ok()) return keys.status();
-    if (auto holder = locks_.TryLockAll(txid, *keys)) {
+    StatusOr<std::vector<RowLock>> rows = RowsToLock(changeset, record.read_locks);
+    if (!rows.ok()) return rows.status();
+    if (auto holder = locks_.TryLockAll(txid, *rows)) {
       return Status::Corruption(TxidText(txid) + " and " + TxidText(*holder) +
                                 " are both prepared on the same row");
     }
     table_.OnRecoveredPrepared(txid);
-    prepared_[txid] = Prepared{std::move(changeset), Clock::now(), prepared_at_ms[txid], true};
+    prepared_[txid] = Prepared{std::move(changeset), std::move(record.read_locks), Clock::now(),
+                               prepared_at_ms[txid], true};
     LOG(WARNING) << TxidText(txid) << " is in doubt after restart; its rows stay locked until "
                  << "the coordinator gives its outcome";
   }
@@ -160,7 +176,8 @@ Status Agent::Checkpoint() {
       std::lock_guard<std::mutex> lock(mu_);
       for (const auto& [txid, prepared] : prepared_) {
         snapshot.prepared.push_back(PreparedRecord{txid, prepared.prepared_at_ms,
-                                                   options_.coordinator, prepared.changeset});
+                                                   options_.coordinator, prepared.changeset,
+                                                   prepared.read_locks});
       }
       for (const auto& [txid, heuristic] : heuristics_) {
         if (!heuristics_checked_.count(txid)) snapshot.heuristics.push_back(heuristic);
@@ -214,9 +231,11 @@ Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements,
                       const StatementBudget& budget, SqliteStore::BranchRun* run,
                       std::optional<int64_t>* conflict) {
   auto decide = [&](const SqliteStore::BranchRun& done) -> StatusOr<SqliteStore::Finish> {
-    if (done.changeset.empty()) return SqliteStore::Finish::kRollback;  // read-only
-    StatusOr<std::vector<std::string>> keys = ChangesetKeys(done.changeset);
-    if (!keys.ok()) return keys.status();
+    if (done.changeset.empty() && done.read_locks.empty()) {
+      return SqliteStore::Finish::kRollback;  // read-only
+    }
+    StatusOr<std::vector<RowLock>> rows = RowsToLock(done.changeset, done.read_locks);
+    if (!rows.ok()) return rows.status();
     std::lock_guard<std::mutex> lock(mu_);
     TxnState state;
     if (table_.Find(txid, &state) && state == TxnState::kAborted) {
@@ -224,11 +243,11 @@ Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements,
     }
     // Locked while the writer is still held: no commit can slip in between
     // reading these rows and owning them.
-    if (auto holder = locks_.TryLockAll(txid, *keys)) {
+    if (auto holder = locks_.TryLockAll(txid, *rows)) {
       *conflict = holder;
       return Status::Busy("row locked by " + TxidText(*holder));
     }
-    if (!one_phase) return SqliteStore::Finish::kRollback;
+    if (!one_phase || done.changeset.empty()) return SqliteStore::Finish::kRollback;
     // From here an abort is refused: the SQLite commit is about to happen.
     table_.OnOnePhaseCommitting(txid);
     return SqliteStore::Finish::kCommit;
@@ -396,9 +415,15 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
   reply.changes = run.changes;
   reply.reads = std::move(run.reads);
 
-  if (run.changeset.empty()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    table_.Forget(txid);
+  // Rows read FOR UPDATE / FOR SHARE stay locked until the decision, unless
+  // the decision is now (one phase).
+  if (run.changeset.empty() && (run.read_locks.empty() || one_phase)) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      locks_.ReleaseAll(txid);
+      table_.Forget(txid);
+    }
+    if (!run.read_locks.empty()) released_cv_.notify_all();
     reply.vote = Vote::kReadOnly;
     return reply;
   }
@@ -421,12 +446,13 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
     // Appended and remembered under the checkpoint lock, so that a checkpoint
     // either carries this PREPARED or keeps the segment holding it.
     std::shared_lock<std::shared_mutex> appending(checkpoint_mu_);
-    lsn = log_->Append(
-        TypeOf(RecordType::kPrepared),
-        EncodePrepared(PreparedRecord{txid, prepared_at_ms, options_.coordinator, run.changeset}));
+    lsn = log_->Append(TypeOf(RecordType::kPrepared),
+                       EncodePrepared(PreparedRecord{txid, prepared_at_ms, options_.coordinator,
+                                                     run.changeset, run.read_locks}));
     if (lsn.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
-      prepared_[txid] = Prepared{std::move(run.changeset), Clock::now(), prepared_at_ms, false};
+      prepared_[txid] = Prepared{std::move(run.changeset), std::move(run.read_locks), Clock::now(),
+                                 prepared_at_ms, false};
     }
   }
   if (!lsn.ok()) return FinishPrepare(txid, lsn.status(), std::move(reply));

@@ -137,6 +137,7 @@ class Agent {
  private:
   struct Prepared {
     std::string changeset;
+    std::vector<RowLock> read_locks;  // see PreparedRecord
     std::chrono::steady_clock::time_point since;
     int64_t prepared_at_ms = 0;  // wall clock, as logged
     bool recovered = false;

@@ -8,9 +8,14 @@
 #include "participant/sqlite_session.h"
 
 namespace twopc::participant {
-namespace {
 
-void AppendValue(sqlite3_value* value, std::string* key) {
+std::string RowKeyPrefix(const char* table) {
+  std::string key(table);
+  key.push_back('\0');
+  return key;
+}
+
+void AppendKeyValue(sqlite3_value* value, std::string* key) {
   if (value == nullptr) {
     key->push_back('?');
     return;
@@ -41,6 +46,8 @@ void AppendValue(sqlite3_value* value, std::string* key) {
       key->push_back('n');
   }
 }
+
+namespace {
 
 // Calls visit(iterator) for every change; stops with the first error.
 Status ForEachChange(const std::string& changeset,
@@ -81,8 +88,7 @@ StatusOr<std::vector<std::string>> ChangesetKeys(const std::string& changeset) {
     if (sqlite3changeset_pk(iter, &pk_flags, &columns) != SQLITE_OK) {
       return Status::Corruption("changeset: bad primary key");
     }
-    std::string key(table);
-    key.push_back('\0');
+    std::string key = RowKeyPrefix(table);
     for (int i = 0; i < columns; ++i) {
       if (!pk_flags[i]) continue;
       sqlite3_value* value = nullptr;
@@ -90,7 +96,7 @@ StatusOr<std::vector<std::string>> ChangesetKeys(const std::string& changeset) {
       const int rc = op == SQLITE_INSERT ? sqlite3changeset_new(iter, i, &value)
                                          : sqlite3changeset_old(iter, i, &value);
       if (rc != SQLITE_OK) return Status::Corruption("changeset: missing primary key value");
-      AppendValue(value, &key);
+      AppendKeyValue(value, &key);
     }
     keys.push_back(std::move(key));
     return Status::Ok();

@@ -12,6 +12,12 @@ std::string EncodePrepared(const PreparedRecord& record) {
   wal::PutFixed64(&out, static_cast<uint64_t>(record.prepared_at_ms));
   wal::PutLengthPrefixed(&out, record.coordinator);
   wal::PutLengthPrefixed(&out, record.changeset);
+  if (record.read_locks.empty()) return out;
+  wal::PutVarint64(&out, record.read_locks.size());
+  for (const RowLock& lock : record.read_locks) {
+    out.push_back(static_cast<char>(lock.mode));
+    wal::PutLengthPrefixed(&out, lock.key);
+  }
   return out;
 }
 
@@ -22,10 +28,29 @@ StatusOr<PreparedRecord> DecodePrepared(std::string_view payload) {
   uint64_t prepared_at_ms = 0;
   std::string_view coordinator;
   std::string_view changeset;
+  const Status bad = Status::Corruption("malformed PREPARED record");
   if (!decoder.GetFixed64(&txid) || !decoder.GetFixed64(&prepared_at_ms) ||
-      !decoder.GetLengthPrefixed(&coordinator) || !decoder.GetLengthPrefixed(&changeset) ||
-      !decoder.done()) {
-    return Status::Corruption("malformed PREPARED record");
+      !decoder.GetLengthPrefixed(&coordinator) || !decoder.GetLengthPrefixed(&changeset)) {
+    return bad;
+  }
+  if (!decoder.done()) {
+    uint64_t count = 0;
+    if (!decoder.GetVarint64(&count) || count == 0 || count > payload.size()) return bad;
+    for (uint64_t i = 0; i < count; ++i) {
+      std::string_view rest = decoder.remaining();
+      if (rest.empty()) return bad;
+      const auto mode = static_cast<uint8_t>(rest[0]);
+      if (mode != static_cast<uint8_t>(LockMode::kShared) &&
+          mode != static_cast<uint8_t>(LockMode::kExclusive)) {
+        return bad;
+      }
+      wal::Decoder key_decoder(rest.substr(1));
+      std::string_view key;
+      if (!key_decoder.GetLengthPrefixed(&key)) return bad;
+      record.read_locks.push_back(RowLock{std::string(key), static_cast<LockMode>(mode)});
+      decoder = key_decoder;
+    }
+    if (!decoder.done()) return bad;
   }
   // Checked here, once, for every changeset read back from the log: SQLite may
   // hang on a malformed one (see changeset_format.h).

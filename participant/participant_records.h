@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "participant/lock_table.h"
 #include "wal/status.h"
 
 namespace twopc::participant {
 
 enum class RecordType : uint8_t {
-  kPrepared = 1,   // txid, time, coordinator address, changeset
+  kPrepared = 1,   // txid, time, coordinator address, changeset[, rows locked by reads]
   kCommitted = 2,  // txids whose changes are in the database
   kAborted = 3,    // txid released without applying
   // First record of a segment after truncation: every transaction prepared at
@@ -41,6 +42,10 @@ struct PreparedRecord {
   int64_t prepared_at_ms = 0;  // wall clock, for the age txrecover shows
   std::string coordinator;
   std::string changeset;
+  // Rows its SELECT ... FOR UPDATE / FOR SHARE locked (the rows it writes are
+  // in the changeset). Encoded only when there are some, so a record without
+  // them reads the same as before locking reads existed.
+  std::vector<RowLock> read_locks;
 };
 
 struct CheckpointRecord {

@@ -113,4 +113,11 @@ ConnectionAuthorizer::Active::Active(ConnectionAuthorizer* authorizer, Authorize
 
 ConnectionAuthorizer::Active::~Active() { authorizer_->state_ = nullptr; }
 
+ConnectionAuthorizer::Suspended::Suspended(ConnectionAuthorizer* authorizer)
+    : authorizer_(authorizer), state_(authorizer->state_) {
+  authorizer_->state_ = nullptr;
+}
+
+ConnectionAuthorizer::Suspended::~Suspended() { authorizer_->state_ = state_; }
+
 }  // namespace twopc::participant

@@ -47,6 +47,19 @@ class ConnectionAuthorizer {
     ConnectionAuthorizer* authorizer_;
   };
 
+  // Lets the agent's own SQL run, unchecked, in the middle of a client run.
+  class Suspended {
+   public:
+    explicit Suspended(ConnectionAuthorizer* authorizer);
+    ~Suspended();
+    Suspended(const Suspended&) = delete;
+    Suspended& operator=(const Suspended&) = delete;
+
+   private:
+    ConnectionAuthorizer* authorizer_;
+    AuthorizerState* state_;
+  };
+
  private:
   static int Callback(void* user, int action, const char* arg1, const char* arg2, const char* db,
                       const char* trigger);

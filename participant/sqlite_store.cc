@@ -185,7 +185,9 @@ struct RowCost {
 // before it is copied, so a wide row stops at the limit. LimitExceeded (no
 // message: the caller names its limit) past cost.max; Aborted "out of
 // memory"; Busy; or Aborted with SQLite's message.
-Status ReadAllRows(sqlite3* db, sqlite3_stmt* stmt, const RowCost& cost, QueryRows* out) {
+// on_row, when given, sees each row before it is kept.
+Status ReadAllRows(sqlite3* db, sqlite3_stmt* stmt, const RowCost& cost, QueryRows* out,
+                   const std::function<Status()>& on_row = nullptr) {
   const int columns = sqlite3_column_count(stmt);
   for (int c = 0; c < columns; ++c) {
     const char* name = sqlite3_column_name(stmt, c);
@@ -199,6 +201,7 @@ Status ReadAllRows(sqlite3* db, sqlite3_stmt* stmt, const RowCost& cost, QueryRo
     std::vector<SqlValue> row;
     row.reserve(static_cast<size_t>(columns));
     *cost.used += cost.per_row;
+    if (on_row) TWOPC_RETURN_IF_ERROR(on_row());
     for (int c = 0; c < columns; ++c) {
       *cost.used += ValueBytes(stmt, c) + cost.per_value;
       if (*cost.used > cost.max) return Status::LimitExceeded("");
@@ -395,6 +398,7 @@ Status SqliteStore::RunAuthorized(const std::vector<SqlStatement>& statements,
     ClientSqlCounts counts;
     counts.reads = &run->reads.back();
     counts.read_bytes = &read_bytes;
+    counts.read_locks = &run->read_locks;
     Status status;
     {
       ClientLimits limits(writer_, client_limits_);
@@ -424,10 +428,21 @@ Status SqliteStore::ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts) {
   // A SQL string of several statements returns what its last read returned.
   QueryRows& reads = *counts->reads;
   reads = QueryRows();
+  std::function<Status()> lock_row;
+  if (counts->lock) {
+    StatusOr<const RowKeyColumns*> key = KeyColumnsFor(stmt);
+    if (!key.ok()) return key.status();
+    lock_row = [stmt, key = *key, counts]() -> Status {
+      StatusOr<std::string> row = RowKeyOf(stmt, *key);
+      if (!row.ok()) return row.status();
+      counts->read_locks->push_back(RowLock{std::move(*row), *counts->lock});
+      return Status::Ok();
+    };
+  }
   Status status = ReadAllRows(
       writer_, stmt,
       RowCost{kWireBytesPerValue, kWireBytesPerRow, max_branch_read_bytes_, counts->read_bytes},
-      &reads);
+      &reads, lock_row);
   counts->returned = static_cast<int64_t>(reads.rows.size());
   if (status.IsLimitExceeded()) {
     return Status::Aborted("the rows read take more than " +
@@ -437,10 +452,34 @@ Status SqliteStore::ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts) {
   return status;
 }
 
-Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
+StatusOr<const RowKeyColumns*> SqliteStore::KeyColumnsFor(sqlite3_stmt* stmt) {
+  const char* text = sqlite3_sql(stmt);
+  if (text == nullptr) return Status::Aborted("out of memory");
+  auto cached = locking_reads_.find(text);
+  if (cached != locking_reads_.end()) return &cached->second;
+  // Reads the plan and the schema: the agent's SQL, not the client's.
+  ConnectionAuthorizer::Suspended unchecked(writer_authorizer_.get());
+  StatusOr<RowKeyColumns> key = FindRowKeyColumns(writer_, stmt);
+  if (!key.ok()) return key.status();
+  return &(locking_reads_[text] = std::move(*key));
+}
+
+Status SqliteStore::RunClientSql(const SqlStatement& client_statement, AuthorizerState* auth,
                                  ClientSqlCounts* counts) {
+  // SQLite does not know FOR UPDATE / FOR SHARE: taken off, and done here.
+  const LockingSuffix locking = SplitLockingSuffix(client_statement.sql);
+  counts->lock = locking.lock;
+  std::optional<SqlStatement> stripped;
+  if (locking.lock) {
+    stripped = SqlStatement{client_statement.sql.substr(0, locking.length), client_statement.params,
+                            std::nullopt};
+  }
+  const SqlStatement& statement = stripped ? *stripped : client_statement;
   auto run = [&](sqlite3_stmt* stmt) {
     const bool writes = !sqlite3_stmt_readonly(stmt);
+    if (counts->lock && writes) {
+      return Status::Aborted("FOR UPDATE/FOR SHARE follows a SELECT, not a write");
+    }
     Status status = BindAll(stmt, statement.params);
     if (status.ok() && !writes) status = ReadRows(stmt, counts);
     if (status.ok() && writes) status = StepAll(writer_, stmt, [] {});
@@ -472,6 +511,9 @@ Status SqliteStore::RunClientSql(const SqlStatement& statement, AuthorizerState*
     if (++compiled > 1 && !statement.params.empty()) {
       return Status::Aborted("parameters need a single SQL statement");
     }
+    if (compiled > 1 && counts->lock) {
+      return Status::Aborted("FOR UPDATE/FOR SHARE needs a single SELECT statement");
+    }
     TWOPC_RETURN_IF_ERROR(run(stmt.get()));
     if (compiled == 1) {
       first = std::move(stmt);
@@ -498,6 +540,7 @@ Status SqliteStore::CheckSchemaVersion() {
   if (version != schema_version_) {
     capture_cache_.clear();
     shapes_.clear();
+    locking_reads_.clear();
     schema_version_ = version;
   }
   return Status::Ok();
@@ -705,6 +748,7 @@ Status SqliteStore::ApplyCommitted(const std::vector<Committed>& batch) {
 }
 
 Status SqliteStore::ApplyOne(int64_t txid, const std::string& changeset) {
+  if (changeset.empty()) return Status::Ok();  // a branch that only locked rows it read
   StatusOr<bool> fits = applier_->Fits(changeset);
   if (!fits.ok()) return fits.status();
   if (*fits) return applier_->Apply(txid, changeset);
@@ -774,6 +818,11 @@ StatusOr<bool> SqliteStore::IsApplied(int64_t txid) {
 
 StatusOr<QueryRows> SqliteStore::Query(const std::string& sql, const std::vector<SqlValue>& params,
                                        const QueryBounds& bounds) {
+  if (SplitLockingSuffix(sql).lock) {
+    return Status::InvalidArgument(
+        "FOR UPDATE/FOR SHARE hold rows until a transaction's decision: use them in a branch of "
+        "a transaction, not in a query");
+  }
   std::lock_guard<std::mutex> lock(reader_mu_);
   AuthorizerState auth;
   auth.mode = SqlMode::kQuery;

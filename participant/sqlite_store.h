@@ -9,11 +9,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "participant/changeset_applier.h"
 #include "participant/changeset_builder.h"
+#include "participant/lock_table.h"
+#include "participant/locking_read.h"
 #include "participant/sql_authorizer.h"
 #include "participant/sql_value.h"
 #include "participant/sqlite_hardening.h"
@@ -69,6 +72,8 @@ class SqliteStore {
     std::vector<int64_t> changes;
     // One per statement: the rows it read (none for a write).
     std::vector<QueryRows> reads;
+    // The rows its SELECT ... FOR UPDATE / FOR SHARE returned, to lock.
+    std::vector<RowLock> read_locks;
   };
   enum class Finish { kRollback, kCommit };
   using Decide = std::function<StatusOr<Finish>(const BranchRun&)>;
@@ -148,9 +153,14 @@ class SqliteStore {
     bool wrote = false;
     QueryRows* reads = nullptr;    // where the rows read go
     size_t* read_bytes = nullptr;  // of the whole branch so far
+    // A locking read (FOR UPDATE / FOR SHARE): the mode, and where its rows' locks go.
+    std::optional<LockMode> lock;
+    std::vector<RowLock>* read_locks = nullptr;
   };
   // Steps a read-only statement to its end, keeping its rows in *counts.
   Status ReadRows(sqlite3_stmt* stmt, ClientSqlCounts* counts);
+  // Where the keys of a locking read's rows are (cached per SQL text).
+  StatusOr<const RowKeyColumns*> KeyColumnsFor(sqlite3_stmt* stmt);
   // Runs one client statement (possibly several SQL statements without
   // parameters), adding to *counts.
   Status RunClientSql(const SqlStatement& statement, AuthorizerState* auth,
@@ -169,6 +179,7 @@ class SqliteStore {
   int64_t schema_version_ = -1;
   std::map<std::string, std::string> capture_cache_;
   std::map<std::string, std::unique_ptr<CaptureShape>> shapes_;  // null: not capturable
+  std::map<std::string, RowKeyColumns> locking_reads_;           // by SQL text
   // Installed once: re-installing it per branch would expire every cached statement.
   std::unique_ptr<ConnectionAuthorizer> writer_authorizer_;
   // Finalized before writer_ is closed.

@@ -389,6 +389,106 @@ TEST_F(AgentTest, ConflictingPrepareIsRefusedAfterLockWait) {
   EXPECT_EQ(agent_->ListPrepared(), std::vector<int64_t>{1});
 }
 
+// --- locking reads (SELECT ... FOR UPDATE / FOR SHARE) ---
+
+SqlStatement ReadFor(int64_t id, const char* suffix) {
+  return SqlStatement{
+      std::string("SELECT id, balance FROM accounts WHERE id = ? ") + suffix, {id}, std::nullopt};
+}
+
+TEST_F(AgentTest, ForShareReturnsTheRowsAndHoldsThemUntilTheDecision) {
+  const PrepareReply reply = Prepare(1, {ReadFor(1, "FOR SHARE")});
+  ASSERT_EQ(reply.vote, Vote::kYes) << "a read that locks is prepared: " << reply.reason;
+  ASSERT_EQ(reply.reads.size(), 1u);
+  ASSERT_EQ(reply.reads[0].rows.size(), 1u);
+  EXPECT_EQ(reply.reads[0].rows[0][1], SqlValue(int64_t{100}));
+
+  EXPECT_EQ(Prepare(2, {ReadFor(1, "FOR SHARE")}).vote, Vote::kYes) << "readers share";
+  const PrepareReply writer = Prepare(3, {Debit(1, 5)});
+  EXPECT_EQ(writer.vote, Vote::kNo);
+  EXPECT_TRUE(Contains(writer.reason, "lock conflict")) << writer.reason;
+  EXPECT_EQ(Prepare(4, {{"SELECT balance FROM accounts WHERE id = 1", {}, std::nullopt}}).vote,
+            Vote::kReadOnly)
+      << "a plain SELECT locks nothing and waits for nothing";
+
+  ASSERT_TRUE(agent_->Commit(1).ok());
+  ASSERT_TRUE(agent_->Abort(2).ok());
+  EXPECT_EQ(Prepare(5, {Debit(1, 5)}).vote, Vote::kYes) << "released by the decisions";
+  EXPECT_TRUE(Applied(1)) << "a branch that only read still commits (nothing to change)";
+}
+
+TEST_F(AgentTest, ForUpdateExcludesOtherLockingReadsButNotOtherRows) {
+  ASSERT_EQ(Prepare(1, {ReadFor(1, "for update;")}).vote, Vote::kYes);
+  EXPECT_EQ(Prepare(2, {ReadFor(1, "FOR SHARE")}).vote, Vote::kNo);
+  EXPECT_EQ(Prepare(3, {ReadFor(1, "FOR UPDATE")}).vote, Vote::kNo);
+  EXPECT_EQ(Prepare(4, {ReadFor(2, "FOR UPDATE")}).vote, Vote::kYes);
+}
+
+TEST_F(AgentTest, ForShareWaitsForAPreparedWriterAndReadsItsCommittedValue) {
+  ASSERT_NO_FATAL_FAILURE(Restart(/*lock_wait=*/60s));
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  PrepareReply reply;
+  std::thread reader([&] { reply = Prepare(2, {ReadFor(1, "FOR SHARE")}); });
+  while (agent_->metrics().lock_waits.load() == 0) std::this_thread::yield();
+  ASSERT_TRUE(agent_->Commit(1).ok());
+  reader.join();
+  ASSERT_EQ(reply.vote, Vote::kYes) << reply.reason;
+  ASSERT_EQ(reply.reads[0].rows.size(), 1u);
+  EXPECT_EQ(reply.reads[0].rows[0][1], SqlValue(int64_t{70}))
+      << "a locking read never sees the value a prepared writer is about to replace";
+}
+
+TEST_F(AgentTest, OnePhaseLockingReadReleasesAtOnce) {
+  const PrepareReply reply = agent_->Prepare(1, {ReadFor(1, "FOR UPDATE")}, /*one_phase=*/true);
+  EXPECT_EQ(reply.vote, Vote::kReadOnly) << reply.reason;
+  EXPECT_EQ(Prepare(2, {Debit(1, 5)}).vote, Vote::kYes);
+}
+
+TEST_F(AgentTest, ReadLocksAreTakenAgainAfterRestart) {
+  ASSERT_EQ(Prepare(1, {ReadFor(1, "FOR SHARE"), Debit(2, 5)}).vote, Vote::kYes);
+  ASSERT_EQ(Prepare(2, {ReadFor(3, "FOR UPDATE")}).vote, Vote::kYes);
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(agent_->ListPrepared(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(Prepare(3, {Debit(1, 5)}).vote, Vote::kNo) << "share lock lost at restart";
+  EXPECT_EQ(Prepare(4, {ReadFor(1, "FOR SHARE")}).vote, Vote::kYes) << "still a share lock";
+  EXPECT_EQ(Prepare(5, {ReadFor(3, "FOR SHARE")}).vote, Vote::kNo) << "update lock lost";
+  // And once more through a checkpoint, which rewrites the prepared set.
+  ASSERT_TRUE(agent_->Checkpoint().ok());
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(Prepare(6, {Debit(1, 5)}).vote, Vote::kNo);
+  EXPECT_EQ(Prepare(7, {Debit(3, 5)}).vote, Vote::kNo);
+  ASSERT_TRUE(agent_->Commit(1).ok());
+  ASSERT_TRUE(agent_->Commit(2).ok());
+  ASSERT_TRUE(agent_->Abort(4).ok());
+  EXPECT_EQ(Prepare(8, {Debit(1, 5), Debit(3, 5)}).vote, Vote::kYes);
+  EXPECT_EQ(Balance(2), 45);
+}
+
+TEST_F(AgentTest, LockingReadWhoseRowsCannotBeToldApartIsRefused) {
+  const struct {
+    const char* sql;
+    const char* reason;
+  } cases[] = {
+      {"SELECT balance FROM accounts FOR UPDATE", "lacks the key column 'id'"},
+      {"SELECT sum(balance) FROM accounts FOR SHARE", "aggregate"},
+      {"SELECT id, max(balance) FROM accounts FOR SHARE", "aggregate"},
+      {"SELECT a.id FROM accounts a JOIN accounts b ON a.id = b.id + 1 FOR SHARE",
+       "more than one table"},
+      {"SELECT id FROM accounts WHERE id IN (SELECT id FROM accounts) FOR SHARE", "subquery"},
+      {"SELECT id + 0 FROM accounts FOR UPDATE", "no column"},
+      {"UPDATE accounts SET balance = 1 WHERE id = 1 FOR UPDATE", ""},
+      {"SELECT id FROM accounts; SELECT id FROM accounts FOR UPDATE", "single SELECT"},
+  };
+  int64_t txid = 100;
+  for (const auto& c : cases) {
+    const PrepareReply reply = Prepare(++txid, {{c.sql, {}, std::nullopt}});
+    EXPECT_EQ(reply.vote, Vote::kNo) << c.sql;
+    EXPECT_TRUE(Contains(reply.reason, c.reason)) << c.sql << ": " << reply.reason;
+  }
+  EXPECT_TRUE(agent_->ListPrepared().empty());
+  EXPECT_EQ(Prepare(++txid, {Debit(1, 5)}).vote, Vote::kYes) << "nothing stayed locked";
+}
+
 // --- several branches at once (prepare_many) ---
 
 BranchRequest Branch(int64_t txid, std::vector<SqlStatement> statements,

@@ -189,10 +189,10 @@ TEST_F(ChangesetFormatTest, PreparedRecordWithATruncatedChangesetIsCorruption) {
   const std::string changeset = ChangesetOf("UPDATE accounts SET balance = 1 WHERE id = 1");
   const std::string cut = changeset.substr(0, changeset.find("accounts") + 2);
   StatusOr<PreparedRecord> whole =
-      DecodePrepared(EncodePrepared(PreparedRecord{7, 1, "c:1", changeset}));
+      DecodePrepared(EncodePrepared(PreparedRecord{7, 1, "c:1", changeset, {}}));
   ASSERT_TRUE(whole.ok()) << whole.status().ToString();
   StatusOr<PreparedRecord> decoded =
-      DecodePrepared(EncodePrepared(PreparedRecord{7, 1, "c:1", cut}));
+      DecodePrepared(EncodePrepared(PreparedRecord{7, 1, "c:1", cut, {}}));
   ASSERT_FALSE(decoded.ok());
   EXPECT_TRUE(decoded.status().IsCorruption());
   EXPECT_NE(decoded.status().message().find("table name is not terminated"), std::string::npos)

@@ -471,6 +471,12 @@ TEST_F(SqliteStoreTest, QueryRefusesWrites) {
   EXPECT_EQ(Balance(store_.get(), 1), 100);
 }
 
+TEST_F(SqliteStoreTest, QueryRefusesLockingReadsAndSaysWhereTheyBelong) {
+  StatusOr<QueryRows> rows = store_->Query("SELECT id FROM accounts FOR UPDATE", {});
+  EXPECT_TRUE(rows.status().IsInvalidArgument()) << rows.status().ToString();
+  EXPECT_TRUE(Contains(rows.status().message(), "in a branch")) << rows.status().ToString();
+}
+
 TEST_F(SqliteStoreTest, QueryRefusesSeveralStatements) {
   StatusOr<QueryRows> rows = store_->Query("SELECT 1; SELECT 2", {});
   EXPECT_TRUE(rows.status().IsInvalidArgument()) << rows.status().ToString();
