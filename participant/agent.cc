@@ -691,6 +691,12 @@ std::vector<int64_t> Agent::ListPrepared() {
   return table_.Prepared();
 }
 
+Agent::LockedRows Agent::Locked() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t shared = locks_.SharedOnlyRows();
+  return LockedRows{locks_.locked_keys() - shared, shared};
+}
+
 std::vector<Agent::PreparedInfo> Agent::PreparedTransactions() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<PreparedInfo> out;

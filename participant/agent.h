@@ -120,6 +120,13 @@ class Agent {
   };
   std::vector<PreparedInfo> PreparedTransactions();
 
+  // The rows the lock table holds now.
+  struct LockedRows {
+    size_t exclusive = 0;
+    size_t shared = 0;  // held only shared
+  };
+  LockedRows Locked();
+
   // Writes the prepared transactions to a new WAL segment, deletes the older
   // segments and prunes the bookkeeping table.
   Status Checkpoint();

@@ -65,6 +65,14 @@ std::vector<int64_t> LockTable::SharersOf(const std::string& key) const {
   return it->second.shared;
 }
 
+size_t LockTable::SharedOnlyRows() const {
+  size_t shared = 0;
+  for (const auto& [key, holders] : rows_) {
+    if (!holders.exclusive) ++shared;
+  }
+  return shared;
+}
+
 void LockTable::ReleaseAll(int64_t txid) {
   auto it = keys_of_.find(txid);
   if (it == keys_of_.end()) return;

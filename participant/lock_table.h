@@ -46,6 +46,8 @@ class LockTable {
   // Releases every key txid holds.
   void ReleaseAll(int64_t txid);
   size_t locked_keys() const { return rows_.size(); }
+  // Rows held only shared (a walk over the table: for metrics, not hot paths).
+  size_t SharedOnlyRows() const;
 
  private:
   struct Holders {

@@ -115,6 +115,12 @@ std::string ParticipantAdmin::MetricsText() const {
   out.Gauge("twopc_participant_oldest_in_doubt_age_seconds",
             "How long the oldest prepared transaction has waited, in this process (0: none).",
             oldest_s);
+  const Agent::LockedRows locked = agent_->Locked();
+  const char* kLockedHelp = "Rows locked until their transactions' decisions, by lock mode.";
+  out.Gauge("twopc_participant_locked_rows", kLockedHelp, static_cast<double>(locked.exclusive),
+            {{"mode", "exclusive"}});
+  out.Gauge("twopc_participant_locked_rows", kLockedHelp, static_cast<double>(locked.shared),
+            {{"mode", "shared"}});
   out.Gauge("twopc_participant_heuristic_mismatches",
             "Heuristic decisions here that disagree with the coordinator's.",
             static_cast<double>(agent_->Mismatches().size()));

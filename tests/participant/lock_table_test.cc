@@ -83,6 +83,7 @@ TEST(LockTable, ManyTransactionsShareARow) {
   EXPECT_EQ(locks.SharersOf("a"), (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(locks.HolderOf("a"), std::nullopt);
   EXPECT_EQ(locks.locked_keys(), 1u);
+  EXPECT_EQ(locks.SharedOnlyRows(), 1u);
 }
 
 TEST(LockTable, SharedAndExclusiveConflictBothWays) {
@@ -100,6 +101,7 @@ TEST(LockTable, ALoneSharerMayUpgradeButNotWithOthers) {
   ASSERT_EQ(locks.TryLockAll(1, {Shared("a")}), std::nullopt);
   EXPECT_EQ(locks.TryLockAll(1, {Exclusive("a")}), std::nullopt);
   EXPECT_EQ(locks.HolderOf("a"), 1);
+  EXPECT_EQ(locks.SharedOnlyRows(), 0u) << "an upgraded row counts as exclusive";
   EXPECT_EQ(locks.TryLockAll(2, {Shared("a")}), 1);
 
   ASSERT_EQ(locks.TryLockAll(3, {Shared("b")}), std::nullopt);
