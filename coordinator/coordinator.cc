@@ -121,6 +121,10 @@ std::map<std::string, std::string> Coordinator::participant_addresses() const {
 void Coordinator::CountAbort(const std::vector<VoteResult>& votes) {
   AbortCause cause = AbortCause::kUnreachable;
   for (const VoteResult& vote : votes) {
+    if (vote.deadlocked) {
+      cause = AbortCause::kDeadlock;
+      break;
+    }
     if (vote.vote == BranchVote::kNo) {
       cause = AbortCause::kVotedNo;
       break;
@@ -162,6 +166,8 @@ struct Coordinator::PendingBranch {
   Clock::time_point busy_since;  // first try_again
   int attempts = 0;
   bool timed_out = false;
+  bool deadlocked = false;
+  bool waits = false;  // has a wait in the graph
 };
 
 std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
@@ -183,6 +189,12 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
     branch.item->deadline = deadline;
     branch.line->Enqueue(branch.item);
   }
+  struct WaitsGuard {
+    Coordinator* coordinator;
+    int64_t txid;
+    ~WaitsGuard() { coordinator->ForgetWaits(txid); }
+  } waits_guard{this, txid};
+  std::optional<std::string> deadlock;
   while (true) {
     // Send what is queued on every free line this transaction waits for.
     std::vector<Claim> claims;
@@ -200,27 +212,52 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
     bool waiting = false;
     bool requeued = false;
     Clock::time_point wake_at = deadline;
-    for (PendingBranch& branch : branches) {
+    for (size_t i = 0; i < n; ++i) {
+      PendingBranch& branch = branches[i];
       const BranchStep step = Step(branch, now, deadline);
       waiting = waiting || step != BranchStep::kAnswered;
       requeued = requeued || step == BranchStep::kQueuedAgain;
       if (branch.resend_at) wake_at = std::min(wake_at, *branch.resend_at);
+      if (step == BranchStep::kBackingOff && branch.item->result.held_by > 0 && !deadlock) {
+        branch.waits = true;
+        deadlock =
+            NoteWait(txid, i, request.branches[i].participant, branch.item->result.held_by, waiter);
+      } else if (step == BranchStep::kAnswered && branch.waits) {
+        branch.waits = false;
+        NoteWaitEnded(txid, i);
+      }
+    }
+    if (!deadlock && pending_victims_.load(std::memory_order_acquire) > 0) {
+      deadlock = TakeDeadlockVictim(txid);
+    }
+    // Out of time, or chosen to break a deadlock: what is still queued is
+    // withdrawn; what is in flight answers to nobody (an abort follows it).
+    auto give_up = [&branches](bool PendingBranch::*why) {
+      for (PendingBranch& branch : branches) {
+        if (!branch.resend_at && branch.item->done.load(std::memory_order_acquire)) continue;
+        if (!branch.resend_at) branch.line->Cancel(branch.item);
+        branch.*why = true;
+      }
+    };
+    if (deadlock) {
+      give_up(&PendingBranch::deadlocked);
+      break;
     }
     if (!waiting) break;
     if (requeued) continue;  // claim it at once if its line is free
     if (!waiter->WaitUntil(wake_at) && Clock::now() >= deadline) {
-      // Out of time: what is still queued is withdrawn; what is in flight
-      // answers to nobody (an abort follows it).
-      for (PendingBranch& branch : branches) {
-        if (!branch.resend_at && branch.item->done.load(std::memory_order_acquire)) continue;
-        if (!branch.resend_at) branch.line->Cancel(branch.item);
-        branch.timed_out = true;
-      }
+      give_up(&PendingBranch::timed_out);
       break;
     }
   }
   std::vector<VoteResult> votes(n);
   for (size_t i = 0; i < n; ++i) {
+    if (branches[i].deadlocked) {
+      votes[i].vote = BranchVote::kFailed;
+      votes[i].deadlocked = true;
+      votes[i].reason = *deadlock;
+      continue;
+    }
     if (branches[i].timed_out) {
       votes[i].vote = BranchVote::kFailed;
       votes[i].timed_out = true;
@@ -255,7 +292,57 @@ Coordinator::BranchStep Coordinator::Step(PendingBranch& branch, Clock::time_poi
   // A row it writes is held by a prepared transaction: back off, then resend.
   if (branch.attempts++ == 0) branch.busy_since = now;
   branch.resend_at = now + RetryBackoff(branch.attempts - 1);
-  return BranchStep::kWaiting;
+  return BranchStep::kBackingOff;
+}
+
+std::optional<std::string> Coordinator::NoteWait(
+    int64_t txid, size_t branch, const std::string& participant, int64_t holder,
+    const std::shared_ptr<PrepareLine::Waiter>& waiter) {
+  std::shared_ptr<PrepareLine::Waiter> victim_waiter;
+  std::string reason;
+  {
+    std::lock_guard<std::mutex> lock(waits_mu_);
+    waiting_[txid] = waiter;
+    const std::optional<WaitForGraph::Deadlock> found =
+        waits_.AddWait(txid, branch, participant, holder);
+    if (!found) return std::nullopt;
+    reason = "deadlock: " + WaitForGraph::Describe(*found) + "; " + std::to_string(found->victim) +
+             ", the youngest, was aborted";
+    LOG(INFO) << reason;
+    // The victim's waits end now: no second cycle is found through them.
+    waits_.Forget(found->victim);
+    if (found->victim == txid) return reason;
+    auto it = waiting_.find(found->victim);
+    if (it != waiting_.end()) victim_waiter = it->second;
+    deadlock_victims_[found->victim] = reason;
+    pending_victims_.store(deadlock_victims_.size(), std::memory_order_release);
+  }
+  if (victim_waiter) victim_waiter->Wake();
+  return std::nullopt;
+}
+
+void Coordinator::NoteWaitEnded(int64_t txid, size_t branch) {
+  std::lock_guard<std::mutex> lock(waits_mu_);
+  waits_.RemoveWait(txid, branch);
+}
+
+std::optional<std::string> Coordinator::TakeDeadlockVictim(int64_t txid) {
+  std::lock_guard<std::mutex> lock(waits_mu_);
+  auto it = deadlock_victims_.find(txid);
+  if (it == deadlock_victims_.end()) return std::nullopt;
+  std::string reason = std::move(it->second);
+  deadlock_victims_.erase(it);
+  pending_victims_.store(deadlock_victims_.size(), std::memory_order_release);
+  return reason;
+}
+
+void Coordinator::ForgetWaits(int64_t txid) {
+  std::lock_guard<std::mutex> lock(waits_mu_);
+  waits_.Forget(txid);
+  waiting_.erase(txid);
+  if (deadlock_victims_.erase(txid) > 0) {
+    pending_victims_.store(deadlock_victims_.size(), std::memory_order_release);
+  }
 }
 
 Coordinator::VoteResult Coordinator::VoteOf(const PrepareLine::Item& item,
@@ -606,11 +693,17 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   Actions decided;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    const std::string* deadlock = nullptr;
     for (size_t i = 0; i < votes.size(); ++i) {
+      if (votes[i].deadlocked) {
+        deadlock = &votes[i].reason;  // no vote: its prepare may still land
+        continue;
+      }
       Actions actions = live->machine.OnVote(names[i], votes[i].vote, votes[i].reason);
       if (actions.reply || actions.log_commit) decided = actions;
       if (!actions.send_abort.empty() && !decided.reply) decided.send_abort = actions.send_abort;
     }
+    if (deadlock != nullptr && !decided.reply) decided = live->machine.GiveUp(*deadlock);
   }
   for (size_t i = 0; i < votes.size(); ++i) {
     rpc::BranchResult branch;

@@ -4,6 +4,7 @@
 // participant acknowledged, and answers status and inquiries.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include "coordinator/recent_outcomes.h"
 #include "coordinator/transaction_machine.h"
 #include "coordinator/txid_allocator.h"
+#include "coordinator/wait_for_graph.h"
 #include "gen-cpp/twopc_types.h"
 #include "thrift/request_limits.h"
 
@@ -88,6 +90,7 @@ class Coordinator {
     std::vector<int64_t> changes;
     std::vector<rpc::QueryResult> rows;  // per statement, what it read
     bool timed_out = false;              // kFailed because the prepare deadline passed
+    bool deadlocked = false;  // kFailed: unanswered when txid was chosen a deadlock victim
   };
 
   void Validate(const rpc::ExecuteRequest& request) const;
@@ -97,7 +100,8 @@ class Coordinator {
                                      bool one_phase,
                                      std::chrono::steady_clock::time_point deadline);
   struct PendingBranch;
-  enum class BranchStep { kWaiting, kQueuedAgain, kAnswered };
+  // kBackingOff: just answered try_again, waits before it is sent again.
+  enum class BranchStep { kWaiting, kBackingOff, kQueuedAgain, kAnswered };
   // Moves one branch on: queues it again when its backoff is over, or starts
   // the backoff when it was answered try_again.
   static BranchStep Step(PendingBranch& branch, std::chrono::steady_clock::time_point now,
@@ -133,6 +137,17 @@ class Coordinator {
   bool RecordDelivery(int64_t txid, std::vector<std::string> still);
   void Finish(int64_t txid, TxnOutcome outcome);
   void RedeliveryLoop();
+  // txid's branch waits for `holder` at `participant`. When that closes a
+  // cycle of waits, the youngest transaction in it must abort: returns why if
+  // that is txid; another one is told through TakeDeadlockVictim and woken.
+  std::optional<std::string> NoteWait(int64_t txid, size_t branch, const std::string& participant,
+                                      int64_t holder,
+                                      const std::shared_ptr<PrepareLine::Waiter>& waiter);
+  void NoteWaitEnded(int64_t txid, size_t branch);
+  // Why txid was chosen to break a deadlock, if it was (asked once).
+  std::optional<std::string> TakeDeadlockVictim(int64_t txid);
+  // txid stopped preparing: its waits are gone.
+  void ForgetWaits(int64_t txid);
   // Counts an abort under the cause its votes show.
   void CountAbort(const std::vector<VoteResult>& votes);
 
@@ -158,6 +173,13 @@ class Coordinator {
   std::thread redelivery_;
   CoordinatorMetrics metrics_;
   std::map<std::string, std::unique_ptr<PrepareLine>> lines_;  // one per participant
+
+  std::mutex waits_mu_;  // guards the three below
+  WaitForGraph waits_;
+  // Transactions with a wait in the graph, to wake a deadlock victim.
+  std::map<int64_t, std::shared_ptr<PrepareLine::Waiter>> waiting_;
+  std::map<int64_t, std::string> deadlock_victims_;  // txid -> why it must abort
+  std::atomic<size_t> pending_victims_{0};           // deadlock_victims_.size(), read unlocked
   // Last: destroyed (stopped) first, as their callbacks use everything above.
   std::map<std::string, std::unique_ptr<CommitCourier>> couriers_;
 };

@@ -13,7 +13,7 @@
 namespace twopc::coordinator {
 
 // Why a transaction aborted, as a metric label.
-enum class AbortCause { kVotedNo, kPrepareTimeout, kUnreachable, kCount };
+enum class AbortCause { kVotedNo, kPrepareTimeout, kUnreachable, kDeadlock, kDeadline, kCount };
 
 inline const char* AbortCauseLabel(AbortCause cause) {
   switch (cause) {
@@ -23,6 +23,10 @@ inline const char* AbortCauseLabel(AbortCause cause) {
       return "prepare_timeout";
     case AbortCause::kUnreachable:
       return "participant_unreachable";
+    case AbortCause::kDeadlock:
+      return "deadlock";
+    case AbortCause::kDeadline:
+      return "deadline";
     case AbortCause::kCount:
       break;
   }

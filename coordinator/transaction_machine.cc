@@ -40,6 +40,11 @@ Actions TransactionMachine::Abort(const std::string& reason) {
   return actions;
 }
 
+Actions TransactionMachine::GiveUp(const std::string& reason) {
+  if (phase_ != Phase::kPreparing) return Actions();
+  return Abort(reason);
+}
+
 Actions TransactionMachine::OnVote(const std::string& participant, BranchVote vote,
                                    const std::string& reason) {
   Actions actions;

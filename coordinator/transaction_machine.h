@@ -46,6 +46,9 @@ class TransactionMachine {
 
   Actions Start();
   Actions OnVote(const std::string& participant, BranchVote vote, const std::string& reason);
+  // The coordinator stops waiting for the votes still missing (a deadlock
+  // victim, a transaction past its deadline): abort, before any decision.
+  Actions GiveUp(const std::string& reason);
   // The COMMIT record is durable.
   Actions OnCommitLogged();
   Actions OnCommitAcknowledged(const std::string& participant);

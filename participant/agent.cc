@@ -332,6 +332,7 @@ PrepareReply Agent::Retry(int64_t txid, int64_t holder) {
   }
   PrepareReply reply;
   reply.retry = true;
+  reply.held_by = holder;
   reply.reason = "a row is held by prepared " + TxidText(holder);
   return reply;
 }

@@ -47,6 +47,8 @@ struct PrepareReply {
   // Only from PrepareMany: the branch did not run (a row it writes is held
   // by a prepared transaction); vote is kNo and nothing was kept.
   bool retry = false;
+  // With retry: the transaction holding the row.
+  int64_t held_by = 0;
 };
 
 // One branch of PrepareMany.

@@ -158,7 +158,10 @@ void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
       out.__set_changes(replies[k].changes);
       out.rows = ReadsOf(std::move(replies[k].reads));  // moved: __set_rows would copy
       out.__isset.rows = !out.rows.empty();
-      if (replies[k].retry) out.__set_try_again(true);
+      if (replies[k].retry) {
+        out.__set_try_again(true);
+        out.__set_held_by(replies[k].held_by);
+      }
     }
   };
   if (commit_first.empty()) {

@@ -188,6 +188,9 @@ struct PrepareResult {
   5: optional bool try_again = false,
   // One per statement: the rows it read (empty for a write), as in BranchResult.
   6: optional list<QueryResult> rows = [],
+  // With try_again: the transaction holding the row (the coordinator finds
+  // deadlocks from these waits).
+  7: optional i64 held_by = 0,
 }
 
 // The answers to prepare_many: one result per request, in order, and one ack

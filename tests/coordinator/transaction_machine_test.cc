@@ -235,5 +235,24 @@ TEST(TransactionMachine, ForeignVoteIsIgnored) {
   EXPECT_EQ(machine.yes_voters(), (Names{"a", "b"}));
 }
 
+TEST(TransactionMachine, GiveUpAbortsWithItsReasonAndTellsEveryoneWhoMayHoldABranch) {
+  TransactionMachine machine({"a", "b", "c"});
+  machine.Start();
+  EXPECT_TRUE(Nothing(machine.OnVote("a", BranchVote::kYes, "")));
+  EXPECT_TRUE(Nothing(machine.OnVote("c", BranchVote::kReadOnly, "")));
+  const Actions actions = machine.GiveUp("deadlock: transaction 9 waits for 7 at b");
+  EXPECT_EQ(actions.reply, TxnOutcome::kAborted);
+  EXPECT_EQ(actions.reason, "deadlock: transaction 9 waits for 7 at b");
+  EXPECT_EQ(actions.send_abort, (Names{"a", "b"})) << "b never answered: its prepare may land";
+  EXPECT_EQ(machine.phase(), Phase::kAborted);
+  EXPECT_EQ(machine.OnVote("b", BranchVote::kYes, "").send_abort, Names{"b"});
+}
+
+TEST(TransactionMachine, GiveUpAfterTheDecisionDoesNothing) {
+  TransactionMachine machine = CommitLogged();
+  EXPECT_TRUE(Nothing(machine.GiveUp("too late")));
+  EXPECT_EQ(machine.phase(), Phase::kCommitting);
+}
+
 }  // namespace
 }  // namespace twopc::coordinator

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
 #include <thrift/TOutput.h>
@@ -18,6 +19,19 @@
 #include "thrift/rpc_util.h"
 
 namespace twopc::testing {
+
+std::unique_ptr<rpc::RpcClient<rpc::ParticipantClient>> ConnectParticipant(
+    const std::string& address, int timeout_ms) {
+  rpc::HostPort host_port;
+  std::string error;
+  if (!rpc::ParseHostPort(address, &host_port, &error)) {
+    throw std::invalid_argument(address + ": " + error);
+  }
+  auto client =
+      std::make_unique<rpc::RpcClient<rpc::ParticipantClient>>(host_port, 5000, timeout_ms);
+  client->EnsureOpen();
+  return client;
+}
 namespace {
 
 constexpr int kProbeConnectTimeoutMs = 1000;

@@ -12,8 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "gen-cpp/Participant.h"
 #include "tests/integration/process.h"
 #include "thrift/rpc_security.h"
+#include "thrift/rpc_util.h"
 
 namespace twopc::testing {
 
@@ -29,6 +31,12 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// An open Thrift client of the participant at HOST:PORT (plain TCP), for a
+// test that speaks to an agent as a coordinator would; calls time out after
+// timeout_ms.
+std::unique_ptr<rpc::RpcClient<rpc::ParticipantClient>> ConnectParticipant(
+    const std::string& address, int timeout_ms);
 
 // `count` distinct TCP ports on 127.0.0.1 that nothing listens on right now.
 std::vector<int> FreePorts(int count);

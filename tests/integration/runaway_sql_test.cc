@@ -67,17 +67,6 @@ bool WriteLockHeld(const std::string& path) {
   return rc == SQLITE_BUSY;
 }
 
-std::unique_ptr<rpc::RpcClient<rpc::ParticipantClient>> ConnectParticipant(
-    const std::string& address) {
-  rpc::HostPort host_port;
-  std::string error;
-  EXPECT_TRUE(rpc::ParseHostPort(address, &host_port, &error)) << error;
-  auto client =
-      std::make_unique<rpc::RpcClient<rpc::ParticipantClient>>(host_port, 5000, kDeadlineMs * 4);
-  client->EnsureOpen();
-  return client;
-}
-
 class RunawaySqlTest : public ::testing::Test {
  protected:
   // Participant p1 is the one the runaway SQL goes to.
@@ -240,7 +229,7 @@ TEST_F(RunawaySqlTest, AnAbortStopsABranchStillRunning) {
   std::string failure;
   std::thread prepare([&] {
     try {
-      auto client = ConnectParticipant(cluster_->participant_address(1));
+      auto client = ConnectParticipant(cluster_->participant_address(1), kDeadlineMs * 4);
       rpc::PrepareRequest request;
       request.txid = kTxid;
       rpc::Statement statement;
@@ -254,7 +243,7 @@ TEST_F(RunawaySqlTest, AnAbortStopsABranchStillRunning) {
   EXPECT_TRUE(WaitFor([&] { return WriteLockHeld(cluster_->db_path(1)); }, kDeadlineMs))
       << "the branch never held the writer";
   try {
-    auto client = ConnectParticipant(cluster_->participant_address(1));
+    auto client = ConnectParticipant(cluster_->participant_address(1), kDeadlineMs * 4);
     (*client)->abort(kTxid);
   } catch (const std::exception& e) {
     ADD_FAILURE() << "abort: " << e.what();

@@ -519,6 +519,7 @@ TEST_F(AgentTest, PrepareManyAnswersRetryForALockedRowAndKeepsNothing) {
       agent_->PrepareMany({Branch(2, {Debit(1, 5)}), Branch(3, {Debit(2, 5)})});
   ASSERT_EQ(replies.size(), 2u);
   EXPECT_TRUE(replies[0].retry);
+  EXPECT_EQ(replies[0].held_by, 1) << "the coordinator finds deadlocks from the holder";
   EXPECT_EQ(replies[0].vote, Vote::kNo);
   EXPECT_TRUE(Contains(replies[0].reason, "transaction 1")) << replies[0].reason;
   EXPECT_FALSE(replies[1].retry);
