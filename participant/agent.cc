@@ -413,6 +413,7 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
     }
   }
   if (!status.ok()) return Refuse(txid, status.message());
+  run.read_locks = MergeRowLocks(std::move(run.read_locks));  // a row read twice is logged once
   reply.changes = run.changes;
   reply.reads = std::move(run.reads);
 
@@ -475,8 +476,6 @@ PrepareReply Agent::FinishPrepare(int64_t txid, const Status& synced, PrepareRep
     std::lock_guard<std::mutex> lock(mu_);
     if (!table_.OnPrepared(txid)) {
       prepared_.erase(txid);
-      locks_.ReleaseAll(txid);
-      released_cv_.notify_all();
       reply.vote = Vote::kNo;
       reply.reason = TxidText(txid) + " was aborted while it was being prepared";
     } else {
@@ -484,7 +483,7 @@ PrepareReply Agent::FinishPrepare(int64_t txid, const Status& synced, PrepareRep
     }
   }
   if (reply.vote == Vote::kNo) {
-    (void)LogOutcome(TypeOf(RecordType::kAborted), {txid}, /*sync=*/false);
+    ReleaseAfterAbortLogged(txid);
     return reply;
   }
   TWOPC_FAIL_POINT("participant_after_prepared_sync");
@@ -621,7 +620,6 @@ Status Agent::Abort(int64_t txid) {
     }
     switch (table_.OnAbortRequest(txid)) {
       case TransactionTable::AbortAction::kRelease:
-        locks_.ReleaseAll(txid);
         prepared_.erase(txid);
         metrics_.aborts.fetch_add(1, std::memory_order_relaxed);
         break;
@@ -638,9 +636,19 @@ Status Agent::Abort(int64_t txid) {
         return Status::Aborted(TxidText(txid) + " is already committed here; it cannot abort");
     }
   }
-  released_cv_.notify_all();
-  (void)LogOutcome(TypeOf(RecordType::kAborted), {txid}, /*sync=*/false);
+  ReleaseAfterAbortLogged(txid);
   return Status::Ok();
+}
+
+void Agent::ReleaseAfterAbortLogged(int64_t txid) {
+  // In this order: a branch that takes the rows next syncs its PREPARED
+  // after this ABORTED, so a restart never finds both prepared on one row.
+  (void)LogOutcome(TypeOf(RecordType::kAborted), {txid}, /*sync=*/false);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    locks_.ReleaseAll(txid);
+  }
+  released_cv_.notify_all();
 }
 
 std::optional<HeuristicOutcome> Agent::HeuristicOutcomeOf(int64_t txid) {

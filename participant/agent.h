@@ -180,6 +180,8 @@ class Agent {
                  const StatementBudget& budget, SqliteStore::BranchRun* run,
                  std::optional<int64_t>* conflict);
   PrepareReply Refuse(int64_t txid, std::string reason);
+  // Appends ABORTED for a prepared txid (not synced), then frees its rows.
+  void ReleaseAfterAbortLogged(int64_t txid);
   Status LogOutcome(wal::RecordType type, const std::vector<int64_t>& txids, bool sync);
   // The same, returning where the record is in the log.
   StatusOr<wal::Lsn> AppendOutcome(wal::RecordType type, const std::vector<int64_t>& txids,

@@ -19,25 +19,74 @@ using Statement = std::unique_ptr<sqlite3_stmt, Finalizer>;
 
 bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
 
-// Takes the last word off `*end` (an index into sql) if it is `word`.
-bool TakeWord(const std::string& sql, size_t* end, const char* word) {
-  const size_t n = std::strlen(word);
-  if (*end < n || strncasecmp(sql.c_str() + *end - n, word, n) != 0) return false;
-  const size_t start = *end - n;
-  // A whole word: "xfor update" is not "for update".
-  if (start > 0) {
-    const char before = sql[start - 1];
-    if (std::isalnum(static_cast<unsigned char>(before)) || before == '_' || before == '"' ||
-        before == '`' || before == ']' || before == '\'') {
-      return false;
-    }
-  }
-  *end = start;
-  return true;
+bool IsWordChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
 }
 
-void SkipSpaceBack(const std::string& sql, size_t* end) {
-  while (*end > 0 && IsSpace(sql[*end - 1])) --*end;
+// One token of SQL text: a word (keyword or bare identifier), or anything else
+// (a literal, a quoted identifier, a punctuation character).
+struct Token {
+  size_t start;
+  size_t end;
+  bool word;
+};
+
+// The tokens of `sql`, without whitespace and comments.
+std::vector<Token> Tokenize(const std::string& sql) {
+  std::vector<Token> tokens;
+  const size_t n = sql.size();
+  size_t i = 0;
+  while (i < n) {
+    const char c = sql[i];
+    if (IsSpace(c)) {
+      ++i;
+    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+      while (i < n && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+      const size_t close = sql.find("*/", i + 2);
+      i = close == std::string::npos ? n : close + 2;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      const char quote = c == '[' ? ']' : c;
+      size_t j = i + 1;
+      while (j < n) {
+        if (sql[j] == quote) {
+          // A doubled quote stands for itself, inside the same literal.
+          if (quote != ']' && j + 1 < n && sql[j + 1] == quote) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        ++j;
+      }
+      const size_t end = j < n ? j + 1 : n;
+      tokens.push_back(Token{i, end, false});
+      i = end;
+    } else if (IsWordChar(c)) {
+      size_t j = i;
+      while (j < n && IsWordChar(sql[j])) ++j;
+      tokens.push_back(Token{i, j, true});
+      i = j;
+    } else {
+      tokens.push_back(Token{i, i + 1, false});
+      ++i;
+    }
+  }
+  return tokens;
+}
+
+bool IsWord(const std::string& sql, const Token& token, const char* word) {
+  const size_t n = std::strlen(word);
+  return token.word && token.end - token.start == n &&
+         strncasecmp(sql.c_str() + token.start, word, n) == 0;
+}
+
+bool MentionsFor(const std::string& sql) {
+  for (size_t i = 0; i + 3 <= sql.size(); ++i) {
+    if (strncasecmp(sql.c_str() + i, "for", 3) == 0) return true;
+  }
+  return false;
 }
 
 constexpr char kShapeRule[] =
@@ -131,22 +180,26 @@ StatusOr<std::vector<std::string>> KeyColumnsOf(sqlite3* db, const std::string& 
 }  // namespace
 
 LockingSuffix SplitLockingSuffix(const std::string& sql) {
-  size_t end = sql.size();
-  while (end > 0 && (IsSpace(sql[end - 1]) || sql[end - 1] == ';')) --end;
+  const LockingSuffix none{std::nullopt, sql.size()};
+  if (!MentionsFor(sql)) return none;  // most statements: no need to tokenize
+  std::vector<Token> tokens = Tokenize(sql);
+  auto is_semicolon = [&sql](const Token& token) { return !token.word && sql[token.start] == ';'; };
+  while (!tokens.empty() && is_semicolon(tokens.back())) tokens.pop_back();
+  // Something, then FOR, then UPDATE or SHARE; not "...; FOR SHARE".
+  if (tokens.size() < 3) return none;
+  const Token& mode = tokens[tokens.size() - 1];
+  const Token& for_word = tokens[tokens.size() - 2];
+  if (!IsWord(sql, for_word, "for") || is_semicolon(tokens[tokens.size() - 3])) return none;
   std::optional<LockMode> lock;
-  if (TakeWord(sql, &end, "update")) {
+  if (IsWord(sql, mode, "update")) {
     lock = LockMode::kExclusive;
-  } else if (TakeWord(sql, &end, "share")) {
+  } else if (IsWord(sql, mode, "share")) {
     lock = LockMode::kShared;
   } else {
-    return LockingSuffix{std::nullopt, sql.size()};
+    return none;
   }
-  const size_t word = end;
-  SkipSpaceBack(sql, &end);
-  if (end == word || !TakeWord(sql, &end, "for")) return LockingSuffix{std::nullopt, sql.size()};
-  const size_t for_word = end;
-  SkipSpaceBack(sql, &end);
-  if (end == for_word || end == 0) return LockingSuffix{std::nullopt, sql.size()};
+  size_t end = for_word.start;
+  while (end > 0 && IsSpace(sql[end - 1])) --end;
   return LockingSuffix{lock, end};
 }
 

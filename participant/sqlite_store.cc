@@ -457,6 +457,8 @@ StatusOr<const RowKeyColumns*> SqliteStore::KeyColumnsFor(sqlite3_stmt* stmt) {
   if (text == nullptr) return Status::Aborted("out of memory");
   auto cached = locking_reads_.find(text);
   if (cached != locking_reads_.end()) return &cached->second;
+  // Bounded: a client that inlines its literals makes a new text every time.
+  if (locking_reads_.size() >= kClientStatements) locking_reads_.clear();
   // Reads the plan and the schema: the agent's SQL, not the client's.
   ConnectionAuthorizer::Suspended unchecked(writer_authorizer_.get());
   StatusOr<RowKeyColumns> key = FindRowKeyColumns(writer_, stmt);

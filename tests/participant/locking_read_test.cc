@@ -32,13 +32,32 @@ TEST(SplitLockingSuffix, TakesOffForUpdateAndForShareInAnyCaseAndSpacing) {
   EXPECT_EQ(share.sql, "SELECT id FROM t");
   EXPECT_EQ(share.lock, LockMode::kShared);
   EXPECT_EQ(SplitOf("select id from t For Update").lock, LockMode::kExclusive);
+  Split commented = SplitOf("SELECT id FROM t /* why */ FOR UPDATE -- lock it\n");
+  EXPECT_EQ(commented.sql, "SELECT id FROM t /* why */");
+  EXPECT_EQ(commented.lock, LockMode::kExclusive);
 }
 
 TEST(SplitLockingSuffix, LeavesEverythingElseAlone) {
-  for (const std::string sql :
-       {"SELECT id FROM t", "UPDATE t SET x = 1", "SELECT 'for update'", "SELECT x AS forupdate",
-        "SELECT x FROM t_for update", "SELECT x FROM t WHERE y = \"for\" update", "FOR UPDATE",
-        "SELECT x FROM t FORUPDATE", "", "   ", "update", "SELECT x FROM t WHERE x = 1 FOR"}) {
+  for (const std::string sql : {"SELECT id FROM t",
+                                "UPDATE t SET x = 1",
+                                "SELECT 'for update'",
+                                "SELECT x AS forupdate",
+                                "SELECT x FROM t_for update",
+                                "SELECT x FROM t WHERE y = \"for\" update",
+                                "FOR UPDATE",
+                                "SELECT x FROM t FORUPDATE",
+                                "",
+                                "   ",
+                                "update",
+                                "SELECT x FROM t WHERE x = 1 FOR",
+                                "UPDATE t SET x = 1 WHERE id = 1 -- for update",
+                                "SELECT id FROM t WHERE id = 2 -- why not for share",
+                                "SELECT id FROM t -- for\nshare",
+                                "SELECT id FROM t /* for update */",
+                                "SELECT id FROM t; FOR SHARE",
+                                "SELECT 'it''s for update'",
+                                "SELECT [for] update",
+                                "SELECT id FROM t WHERE name = 'x' || ' for share'"}) {
     const Split split = SplitOf(sql);
     EXPECT_EQ(split.sql, sql);
     EXPECT_EQ(split.lock, std::nullopt) << sql;
