@@ -657,10 +657,16 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
 
   rpc::ExecuteResult result;
   result.txid = txid;
+  // The prepare ends by its timeout, or by the transaction's deadline if that is earlier.
+  std::optional<Clock::time_point> transaction_deadline;
+  if (request.deadline_ms > 0) {
+    transaction_deadline = started + std::chrono::milliseconds(request.deadline_ms);
+  }
   const Clock::time_point deadline =
-      Clock::now() + rpc::EffectivePrepareTimeout(request.timeout_ms,
-                                                  options_.default_prepare_timeout,
-                                                  options_.max_prepare_timeout);
+      std::min(Clock::now() + rpc::EffectivePrepareTimeout(request.timeout_ms,
+                                                           options_.default_prepare_timeout,
+                                                           options_.max_prepare_timeout),
+               transaction_deadline.value_or(Clock::time_point::max()));
 
   // Phase 1: every branch prepares in parallel.
   std::vector<VoteResult> votes = PrepareAll(txid, request, start.one_phase, deadline);
@@ -690,8 +696,21 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     }
   }
 
+  // Past its deadline a transaction aborts unless a branch already committed
+  // it (one phase): the decision is taken now, or not at all.
+  const bool committed_one_phase = std::any_of(votes.begin(), votes.end(), [](const VoteResult& v) {
+    return v.vote == BranchVote::kCommitted;
+  });
+  const bool past_deadline =
+      transaction_deadline && Clock::now() >= *transaction_deadline && !committed_one_phase;
   Actions decided;
-  {
+  if (past_deadline) {
+    std::lock_guard<std::mutex> lock(mu_);
+    decided = live->machine.GiveUp(
+        "deadline: the transaction did not reach its commit point within "
+        "its deadline of " +
+        std::to_string(request.deadline_ms) + " ms");
+  } else {
     std::lock_guard<std::mutex> lock(mu_);
     const std::string* deadlock = nullptr;
     for (size_t i = 0; i < votes.size(); ++i) {
@@ -720,7 +739,11 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     Finish(txid, TxnOutcome::kAborted);
     result.outcome = rpc::Outcome::ABORTED;
     result.__set_reason(decided.reason);
-    CountAbort(votes);
+    if (past_deadline) {
+      metrics_.CountAbort(AbortCause::kDeadline);
+    } else {
+      CountAbort(votes);
+    }
     finished(RecentTransactions::kAborted);
     return result;
   }

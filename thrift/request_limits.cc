@@ -74,6 +74,9 @@ std::optional<Refusal> CheckExecuteRequest(const ExecuteRequest& request,
   if (request.timeout_ms < 0) {
     return Refusal{ErrorCode::INVALID_REQUEST, "timeout_ms must be >= 0"};
   }
+  if (request.deadline_ms < 0) {
+    return Refusal{ErrorCode::INVALID_REQUEST, "deadline_ms must be >= 0"};
+  }
   std::set<std::string> seen;
   for (const Branch& branch : request.branches) {
     if (!std::binary_search(known.begin(), known.end(), branch.participant)) {

@@ -85,6 +85,10 @@ struct ExecuteRequest {
   // participant applied it (or the commit timeout passed), so a read that
   // follows sees it.
   3: optional bool wait_applied = false,
+  // Deadline of the whole transaction in milliseconds from its arrival; 0:
+  // none. Past it the coordinator aborts the transaction unless it reached
+  // its commit point (the prepare timeout still applies as well).
+  4: optional i32 deadline_ms = 0,
 }
 
 struct BranchResult {

@@ -16,6 +16,7 @@ struct RawArgs {
   // --expect-rows, by the index of the --branch it follows.
   std::vector<std::optional<std::string>> expect_rows;
   std::optional<std::string> timeout_ms;
+  std::optional<std::string> deadline_ms;
   std::optional<std::string> admin;       // top
   std::optional<std::string> iterations;  // top
   bool once = false;                      // top
@@ -87,9 +88,9 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       continue;
     }
     if (name != "--coordinator" && name != "--participant" && name != "--branch" &&
-        name != "--expect-rows" && name != "--timeout-ms" && name != "--tls-cert" &&
-        name != "--tls-key" && name != "--tls-ca" && name != "--token-file" && name != "--admin" &&
-        name != "--iterations") {
+        name != "--expect-rows" && name != "--timeout-ms" && name != "--deadline-ms" &&
+        name != "--tls-cert" && name != "--tls-key" && name != "--tls-ca" &&
+        name != "--token-file" && name != "--admin" && name != "--iterations") {
       *error = "unknown option '" + name + "'";
       return false;
     }
@@ -129,6 +130,8 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
       if (!SetOnce(name, value, &raw->admin, error)) return false;
     } else if (name == "--iterations") {
       if (!SetOnce(name, value, &raw->iterations, error)) return false;
+    } else if (name == "--deadline-ms") {
+      if (!SetOnce(name, value, &raw->deadline_ms, error)) return false;
     } else if (!SetOnce(name, value, &raw->timeout_ms, error)) {
       return false;
     }
@@ -214,6 +217,15 @@ bool BuildExec(const RawArgs& raw, Command* command, std::string* error) {
     }
     command->timeout_ms = static_cast<int>(value);
   }
+  if (raw.deadline_ms) {
+    int64_t value = 0;
+    if (!ParseNonNegative(*raw.deadline_ms, INT32_MAX, &value)) {
+      *error = "--deadline-ms expects milliseconds (0.." + std::to_string(INT32_MAX) + "), got '" +
+               *raw.deadline_ms + "'";
+      return false;
+    }
+    command->deadline_ms = static_cast<int>(value);
+  }
   command->json = raw.json;
   return true;
 }
@@ -222,6 +234,7 @@ bool BuildExec(const RawArgs& raw, Command* command, std::string* error) {
 bool RefuseExecOptions(const std::string& name, const RawArgs& raw, std::string* error) {
   if (!raw.branches.empty()) return Refuse(name, "--branch", error);
   if (raw.timeout_ms) return Refuse(name, "--timeout-ms", error);
+  if (raw.deadline_ms) return Refuse(name, "--deadline-ms", error);
   if (raw.json) return Refuse(name, "--json", error);
   return true;
 }
@@ -290,6 +303,7 @@ bool BuildInDoubt(const RawArgs& raw, Command* command, std::string* error) {
   command->kind = CommandKind::kInDoubt;
   if (!raw.branches.empty()) return Refuse("in-doubt", "--branch", error);
   if (raw.timeout_ms) return Refuse("in-doubt", "--timeout-ms", error);
+  if (raw.deadline_ms) return Refuse("in-doubt", "--deadline-ms", error);
   if (raw.participant) return Refuse("in-doubt", "--participant (it asks --coordinator)", error);
   if (raw.positionals.size() > 1) return Refuse("in-doubt", "'" + raw.positionals[1] + "'", error);
   if (!raw.coordinator) {
@@ -391,13 +405,15 @@ std::string UsageText() {
 Usage:
   txctl --coordinator HOST:PORT exec --branch NAME:SQL [--expect-rows N]
                                      [--branch NAME:SQL [--expect-rows N] ...]
-                                     [--timeout-ms N] [--json]
+                                     [--timeout-ms N] [--deadline-ms N] [--json]
       Runs one transaction over the named participants. NAME:SQL splits at the
       first ':'. Several --branch for one NAME run on it in the given order.
       Prints "TXID COMMITTED" or "TXID ABORTED: reason" (--json: one JSON object).
       --expect-rows N: the --branch just before it must change exactly N rows
       (a write) or return exactly N (a SELECT), or the transaction aborts.
       --timeout-ms N: prepare timeout (default: the coordinator's).
+      --deadline-ms N: abort unless the transaction reaches its commit point
+      within N ms of arriving at the coordinator (reason "deadline: ...").
   txctl --coordinator HOST:PORT status TXID
       Prints COMMITTED, ABORTED, IN_PROGRESS or UNKNOWN.
   txctl --participant HOST:PORT query SQL

@@ -31,7 +31,8 @@ struct Command {
   rpc::HostPort address;
   // exec: one entry per participant, in order of first mention.
   std::vector<BranchArg> branches;
-  int timeout_ms = 0;  // 0: the coordinator's default
+  int timeout_ms = 0;   // 0: the coordinator's default
+  int deadline_ms = 0;  // 0: none
   bool json = false;
   // status
   int64_t txid = 0;

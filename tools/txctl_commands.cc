@@ -67,6 +67,7 @@ int RunExec(const Command& command, std::ostream& out, std::ostream& err) {
   if (!Connect(&client, err)) return kExitUnavailable;
   ExecuteOptions options;
   options.timeout_ms = command.timeout_ms;
+  options.deadline_ms = command.deadline_ms;
   // A CLI user reads right after a commit: answer once it is applied.
   options.wait_applied = true;
   ExecuteResult result;

@@ -56,6 +56,7 @@ void ToWire(const Transaction& transaction, const ExecuteOptions& options,
   }
   out->__set_timeout_ms(options.timeout_ms);
   out->__set_wait_applied(options.wait_applied);
+  out->__set_deadline_ms(options.deadline_ms);
 }
 
 Value FromWire(const rpc::Value& value) {

@@ -73,7 +73,7 @@ TEST(ClientWireTest, RequestCarriesBranchesParamsExpectationsAndOptions) {
   transaction.AddExpecting("p0", 1, "UPDATE a SET x = x - ? WHERE id = ?", {5, 1})
       .Add("p1", "UPDATE a SET x = x + 5 WHERE id = 2");
   rpc::ExecuteRequest request;
-  ToWire(transaction, ExecuteOptions{1500, true}, &request);
+  ToWire(transaction, ExecuteOptions{1500, true, 700}, &request);
   ASSERT_EQ(request.branches.size(), 2u);
   EXPECT_EQ(request.branches[0].participant, "p0");
   const rpc::Statement& debit = request.branches[0].statements.at(0);
@@ -84,6 +84,7 @@ TEST(ClientWireTest, RequestCarriesBranchesParamsExpectationsAndOptions) {
   EXPECT_FALSE(request.branches[1].statements.at(0).__isset.expect_changes);
   EXPECT_EQ(request.timeout_ms, 1500);
   EXPECT_TRUE(request.wait_applied);
+  EXPECT_EQ(request.deadline_ms, 700);
 
   // Reused for a smaller transaction: nothing of the old one is left.
   Transaction single;
@@ -93,6 +94,7 @@ TEST(ClientWireTest, RequestCarriesBranchesParamsExpectationsAndOptions) {
   EXPECT_EQ(request.branches[0].participant, "p2");
   EXPECT_TRUE(request.branches[0].statements.at(0).params.empty());
   EXPECT_FALSE(request.wait_applied);
+  EXPECT_EQ(request.deadline_ms, 0);
 }
 
 TEST(ClientWireTest, ConvertingTheSameShapeAgainAllocatesNothing) {

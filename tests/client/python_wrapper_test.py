@@ -38,6 +38,11 @@ class TransactionTest(unittest.TestCase):
         self.assertEqual(request.timeout_ms, 1500)
         self.assertTrue(request.wait_applied)
 
+    def test_a_deadline_goes_into_the_request(self):
+        transaction = twopc_client.Transaction().add("p0", "DELETE FROM a")
+        self.assertEqual(transaction.to_request(deadline_ms=250).deadline_ms, 250)
+        self.assertFalse(transaction.to_request().deadline_ms)
+
 
 class ResultTest(unittest.TestCase):
     def test_rows_read_come_back_per_statement(self):

@@ -60,7 +60,7 @@ class ClientTest : public ::testing::Test {
 
 TEST_F(ClientTest, TransferWithBoundParametersCommitsOnBothDatabases) {
   Client client(CoordinatorOptions());
-  const ExecuteResult result = client.Execute(Transfer(7, 1, 2), ExecuteOptions{0, true});
+  const ExecuteResult result = client.Execute(Transfer(7, 1, 2), ExecuteOptions{0, true, 0});
   ASSERT_EQ(result.outcome, Outcome::kCommitted) << result.reason;
   EXPECT_GT(result.txid, 0);
   ASSERT_EQ(result.branches.size(), 2u);
@@ -80,7 +80,7 @@ TEST_F(ClientTest, RowsABranchReadComeBackPerStatementWithItsOwnWrites) {
       .Add("p0", kDebit, {30, 1})
       .Add("p0", "SELECT balance FROM accounts WHERE id = ?", {1})
       .Add("p1", kCredit, {30, 1});
-  const ExecuteResult result = client.Execute(transaction, ExecuteOptions{0, true});
+  const ExecuteResult result = client.Execute(transaction, ExecuteOptions{0, true, 0});
   ASSERT_EQ(result.outcome, Outcome::kCommitted) << result.reason;
   ASSERT_EQ(result.branches.size(), 2u);
   const std::vector<QueryResult>& reads = result.branches[0].rows;
@@ -100,7 +100,7 @@ TEST_F(ClientTest, RowsABranchReadComeBackPerStatementWithItsOwnWrites) {
 TEST_F(ClientTest, AbortIsAnOutcomeWithItsReasonAndChangesNothing) {
   Client client(CoordinatorOptions());
   // Account 99 does not exist: the credit changes 0 rows, not the 1 expected.
-  const ExecuteResult result = client.Execute(Transfer(5, 1, 99), ExecuteOptions{0, true});
+  const ExecuteResult result = client.Execute(Transfer(5, 1, 99), ExecuteOptions{0, true, 0});
   EXPECT_EQ(result.outcome, Outcome::kAborted);
   EXPECT_NE(result.reason.find("p1"), std::string::npos) << result.reason;
   EXPECT_EQ(client.Status(result.txid), Outcome::kAborted);
@@ -121,7 +121,7 @@ TEST_F(ClientTest, RefusedRequestThrowsTheServiceErrorCode) {
     EXPECT_NE(e.detail().find("px"), std::string::npos) << e.detail();
   }
   // The refusal left the connection usable.
-  EXPECT_TRUE(client.Execute(Transfer(1, 0, 0), ExecuteOptions{0, true}).committed());
+  EXPECT_TRUE(client.Execute(Transfer(1, 0, 0), ExecuteOptions{0, true, 0}).committed());
 }
 
 TEST_F(ClientTest, EveryValueKindIsBoundAndReadBack) {
@@ -130,7 +130,7 @@ TEST_F(ClientTest, EveryValueKindIsBoundAndReadBack) {
   Transaction insert;
   insert.Add("p0", "INSERT INTO kv(id, i, r, t, b, n) VALUES (?, ?, ?, ?, ?, ?)",
              {1, int64_t{1} << 40, 0.5, "tab\there", Value::Blob(blob), nullptr});
-  const ExecuteResult result = client.Execute(insert, ExecuteOptions{0, true});
+  const ExecuteResult result = client.Execute(insert, ExecuteOptions{0, true, 0});
   ASSERT_TRUE(result.committed()) << result.reason;
 
   ParticipantClient participant(ClientOptions{cluster_->participant_address(0)});
@@ -168,11 +168,11 @@ TEST_F(ClientTest, UnreachableServiceIsUnavailable) {
 
 TEST_F(ClientTest, ReconnectsAfterTheCoordinatorRestarted) {
   Client client(CoordinatorOptions());
-  ASSERT_TRUE(client.Execute(Transfer(1, 1, 2), ExecuteOptions{0, true}).committed());
+  ASSERT_TRUE(client.Execute(Transfer(1, 1, 2), ExecuteOptions{0, true, 0}).committed());
   std::string error;
   ASSERT_TRUE(cluster_->RestartCoordinator(&error)) << error;
   // The kept connection is dead; the client notices before sending and connects anew.
-  const ExecuteResult result = client.Execute(Transfer(2, 1, 2), ExecuteOptions{0, true});
+  const ExecuteResult result = client.Execute(Transfer(2, 1, 2), ExecuteOptions{0, true, 0});
   EXPECT_TRUE(result.committed()) << result.reason;
   EXPECT_EQ(Balance(0, 1), kBalance - 3);
   EXPECT_EQ(Balance(1, 2), kBalance + 3);
@@ -189,7 +189,8 @@ TEST_F(ClientTest, OneClientServesConcurrentCallers) {
       for (int i = 0; i < kTransfersEach; ++i) {
         // Each thread its own accounts: no lock conflicts between them.
         try {
-          if (client.Execute(Transfer(1, t, t), ExecuteOptions{0, true}).committed()) ++committed;
+          if (client.Execute(Transfer(1, t, t), ExecuteOptions{0, true, 0}).committed())
+            ++committed;
         } catch (const ClientError& e) {
           std::cerr << "thread " << t << ": " << e.what() << "\n";
         }

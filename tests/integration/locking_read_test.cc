@@ -84,7 +84,7 @@ class LockingReadClusterTest : public ::testing::Test {
                                                 : CheckedWithdrawal(id, "p0", "p1", lock_suffix);
       ready.fetch_add(1);
       while (ready.load() < 2) std::this_thread::yield();  // start together
-      const ExecuteResult result = client.Execute(transaction, ExecuteOptions{0, true});
+      const ExecuteResult result = client.Execute(transaction, ExecuteOptions{0, true, 0});
       outcomes[side] = result.outcome;
     };
     std::thread other(run, 1);

@@ -75,7 +75,22 @@ TEST(TxctlArgsTest, ExecTakesTimeoutAndJson) {
   const Command command =
       Parse({"exec", "--coordinator=h:1", "--branch", "a:x", "--timeout-ms", "500", "--json"});
   EXPECT_EQ(command.timeout_ms, 500);
+  EXPECT_EQ(command.deadline_ms, 0);
   EXPECT_TRUE(command.json);
+}
+
+TEST(TxctlArgsTest, ExecTakesADeadlineOtherCommandsRefuseIt) {
+  EXPECT_EQ(
+      Parse({"exec", "--coordinator=h:1", "--branch", "a:x", "--deadline-ms", "250"}).deadline_ms,
+      250);
+  EXPECT_EQ(ParseError({"--coordinator", "h:1", "exec", "--branch", "a:b", "--deadline-ms", "-1"}),
+            "--deadline-ms expects milliseconds (0..2147483647), got '-1'");
+  EXPECT_EQ(ParseError({"--coordinator", "h:1", "exec", "--branch", "a:b", "--deadline-ms", "1",
+                        "--deadline-ms", "2"}),
+            "--deadline-ms given twice");
+  EXPECT_NE(ParseError({"--coordinator", "h:1", "status", "4", "--deadline-ms", "5"})
+                .find("--deadline-ms"),
+            std::string::npos);
 }
 
 TEST(TxctlArgsTest, StatusQueryAndHealthPickTheirService) {

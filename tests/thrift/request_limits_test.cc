@@ -150,6 +150,13 @@ TEST(ExecuteRequestLimitsTest, EmptyUnknownDuplicateAndTooManyBranchesAreRefused
   auto bad_timeout = CheckExecuteRequest(negative, {}, kKnown);
   ASSERT_TRUE(bad_timeout);
   EXPECT_EQ(bad_timeout->code, ErrorCode::INVALID_REQUEST);
+
+  ExecuteRequest negative_deadline = RequestOf({BranchOf("p0", 1)});
+  negative_deadline.__set_deadline_ms(-1);
+  auto bad_deadline = CheckExecuteRequest(negative_deadline, {}, kKnown);
+  ASSERT_TRUE(bad_deadline);
+  EXPECT_EQ(bad_deadline->code, ErrorCode::INVALID_REQUEST);
+  EXPECT_EQ(bad_deadline->message, "deadline_ms must be >= 0");
 }
 
 TEST(ExecuteRequestLimitsTest, StatementLimitsApplyToEveryBranch) {

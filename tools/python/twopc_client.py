@@ -80,11 +80,14 @@ class Transaction:
         self._branches.setdefault(participant, []).append(statement)
         return self
 
-    def to_request(self, timeout_ms=0, wait_applied=False):
-        return ttypes.ExecuteRequest(
+    def to_request(self, timeout_ms=0, wait_applied=False, deadline_ms=0):
+        request = ttypes.ExecuteRequest(
             branches=[ttypes.Branch(participant=name, statements=statements)
                       for name, statements in self._branches.items()],
             timeout_ms=timeout_ms, wait_applied=wait_applied)
+        if deadline_ms:
+            request.deadline_ms = deadline_ms
+        return request
 
 
 def _rows_of(read):
@@ -208,9 +211,11 @@ class Client(_Service):
         super().__init__(_Connection("coordinator", address, Coordinator, timeout_ms,
                                      connect_timeout_ms, token))
 
-    def execute(self, transaction, timeout_ms=0, wait_applied=False):
-        """Runs the transaction; an abort is a Result, not an error."""
-        reply = self._connection.call("execute", transaction.to_request(timeout_ms, wait_applied),
+    def execute(self, transaction, timeout_ms=0, wait_applied=False, deadline_ms=0):
+        """Runs the transaction; an abort is a Result, not an error. deadline_ms
+        (0: none) aborts it if it has not reached its commit point by then."""
+        request = transaction.to_request(timeout_ms, wait_applied, deadline_ms)
+        reply = self._connection.call("execute", request,
                                       timeout_ms=max(timeout_ms, 0) + EXECUTE_SLACK_MS)
         return Result(reply)
 

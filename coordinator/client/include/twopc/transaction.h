@@ -59,6 +59,10 @@ struct ExecuteOptions {
   // participants apply it right after; true: the reply waits until every
   // participant applied it, so a read that follows sees it.
   bool wait_applied = false;
+  // Deadline of the whole transaction in milliseconds; 0: none. Past it the
+  // coordinator aborts the transaction unless it reached its commit point
+  // (reason "deadline: ...").
+  int deadline_ms = 0;
 };
 
 enum class Outcome { kCommitted, kAborted, kInProgress, kUnknown };
