@@ -95,9 +95,17 @@ Status ReadSegment(Env* env, const std::string& dir, uint64_t segment, bool is_l
       continue;
     }
     if (status == FrameStatus::kZeros && AllZeros(std::string_view(data).substr(offset))) {
-      // Zero fill ends a segment: preallocated space never written (normal in the newest
-      // segment after a crash, which recovery trims), or unsynced data a crash lost. No
-      // record is cut short, so this is a clean end, not a torn tail.
+      if (!is_last) {
+        // The writer cuts a segment to its records and syncs it before starting the
+        // next one, so zeros here are damage (records zeroed after they were synced),
+        // not preallocation: ending the segment quietly would drop them unseen.
+        return Status::Corruption(Where(path, offset) +
+                                  "zero-filled tail in a closed segment (a closed segment "
+                                  "ends at its last record): records may have been lost");
+      }
+      // Zero fill ends the newest segment: preallocated space never written, or unsynced
+      // data a crash lost (recovery trims it). No record is cut short, so this is a clean
+      // end, not a torn tail.
       return Status::Ok();
     }
     if (!is_last) return Status::Corruption(Where(path, offset) + Describe(status));

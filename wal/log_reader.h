@@ -36,7 +36,8 @@ struct LogRecord {
 
 using RecordVisitor = std::function<Status(const LogRecord&)>;
 
-// Calls visit for every valid record, in log order. Zero fill ends a segment. Returns OK
+// Calls visit for every valid record, in log order. Zero fill ends the newest segment;
+// in any other segment it is corruption (the writer never leaves it there). Returns OK
 // (possibly with report->torn_tail set), or Corruption naming the file and offset for
 // damage anywhere but a torn tail: a bad record in a segment that is not the last; a bad
 // record in the last segment with any valid record after it; a bad segment header; a gap
