@@ -189,10 +189,15 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
     branch.item->deadline = deadline;
     branch.line->Enqueue(branch.item);
   }
+  // Only a transaction that waited is in the graph (a deadlock victim too):
+  // the others do not take its lock at all.
   struct WaitsGuard {
     Coordinator* coordinator;
     int64_t txid;
-    ~WaitsGuard() { coordinator->ForgetWaits(txid); }
+    bool waited = false;
+    ~WaitsGuard() {
+      if (waited) coordinator->ForgetWaits(txid);
+    }
   } waits_guard{this, txid};
   std::optional<std::string> deadlock;
   while (true) {
@@ -220,6 +225,7 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
       if (branch.resend_at) wake_at = std::min(wake_at, *branch.resend_at);
       if (step == BranchStep::kBackingOff && branch.item->result.held_by > 0 && !deadlock) {
         branch.waits = true;
+        waits_guard.waited = true;
         deadlock =
             NoteWait(txid, i, request.branches[i].participant, branch.item->result.held_by, waiter);
       } else if (step == BranchStep::kAnswered && branch.waits) {
