@@ -1,5 +1,5 @@
 // The file layer under the log, behind an interface so tests can drop unsynced data,
-// tear writes and fail syncs (see fault_injection_env.h).
+// tear writes and fail syncs (see testing/fault_injection_env.h).
 #pragma once
 
 #include <cstdint>

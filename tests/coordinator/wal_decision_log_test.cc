@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "tests/coordinator/temp_dir.h"
-#include "wal/fault_injection_env.h"
+#include "wal/testing/fault_injection_env.h"
 #include "wal/log_reader.h"
 
 namespace twopc::coordinator {

@@ -15,7 +15,7 @@
 
 #include "participant/participant_records.h"
 #include "tests/participant/test_util.h"
-#include "wal/fault_injection_env.h"
+#include "wal/testing/fault_injection_env.h"
 #include "wal/log_reader.h"
 
 namespace twopc::participant {

@@ -1,5 +1,5 @@
 // Crash and disk-failure behaviour of the log, through FaultInjectionEnv.
-#include "wal/fault_injection_env.h"
+#include "wal/testing/fault_injection_env.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "wal/fault_injection_env.h"
+#include "wal/testing/fault_injection_env.h"
 
 #include <algorithm>
 
