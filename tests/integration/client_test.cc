@@ -41,12 +41,6 @@ class ClientTest : public ::testing::Test {
     return ClientOptions{cluster_->coordinator_address()};
   }
 
-  int64_t Balance(int participant, int id) const {
-    return QueryInt(cluster_->db_path(participant),
-                    "SELECT balance FROM accounts WHERE id = " + std::to_string(id))
-        .value_or(-1);
-  }
-
   static Transaction Transfer(int64_t amount, int from_id, int to_id) {
     Transaction transaction;
     transaction.AddExpecting("p0", 1, kDebit, {amount, from_id})
@@ -67,8 +61,8 @@ TEST_F(ClientTest, TransferWithBoundParametersCommitsOnBothDatabases) {
   EXPECT_EQ(result.branches[0].participant, "p0");
   EXPECT_EQ(result.branches[0].changes, std::vector<int64_t>{1});
   EXPECT_EQ(result.branches[1].changes, std::vector<int64_t>{1});
-  EXPECT_EQ(Balance(0, 1), kBalance - 7);
-  EXPECT_EQ(Balance(1, 2), kBalance + 7);
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance - 7);
+  EXPECT_EQ(cluster_->Balance(1, 2), kBalance + 7);
   EXPECT_EQ(client.Status(result.txid), Outcome::kCommitted);
   EXPECT_EQ(client.Health().role, "coordinator");
 }
@@ -94,7 +88,7 @@ TEST_F(ClientTest, RowsABranchReadComeBackPerStatementWithItsOwnWrites) {
   ASSERT_EQ(reads[2].rows.size(), 1u);
   EXPECT_EQ(reads[2].rows[0][0].integer(), kBalance - 30);  // after its own debit
   EXPECT_TRUE(result.branches[1].rows.empty()) << "a branch of writes reads nothing";
-  EXPECT_EQ(Balance(0, 1), kBalance - 30);
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance - 30);
 }
 
 TEST_F(ClientTest, AbortIsAnOutcomeWithItsReasonAndChangesNothing) {
@@ -174,8 +168,8 @@ TEST_F(ClientTest, ReconnectsAfterTheCoordinatorRestarted) {
   // The kept connection is dead; the client notices before sending and connects anew.
   const ExecuteResult result = client.Execute(Transfer(2, 1, 2), ExecuteOptions{0, true, 0});
   EXPECT_TRUE(result.committed()) << result.reason;
-  EXPECT_EQ(Balance(0, 1), kBalance - 3);
-  EXPECT_EQ(Balance(1, 2), kBalance + 3);
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance - 3);
+  EXPECT_EQ(cluster_->Balance(1, 2), kBalance + 3);
 }
 
 TEST_F(ClientTest, OneClientServesConcurrentCallers) {
@@ -200,8 +194,8 @@ TEST_F(ClientTest, OneClientServesConcurrentCallers) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(committed.load(), kThreads * kTransfersEach);
   for (int t = 0; t < kThreads; ++t) {
-    EXPECT_EQ(Balance(0, t), kBalance - kTransfersEach);
-    EXPECT_EQ(Balance(1, t), kBalance + kTransfersEach);
+    EXPECT_EQ(cluster_->Balance(0, t), kBalance - kTransfersEach);
+    EXPECT_EQ(cluster_->Balance(1, t), kBalance + kTransfersEach);
   }
 }
 

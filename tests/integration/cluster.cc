@@ -241,6 +241,12 @@ std::string Cluster::participant_address(int i) const { return Address(participa
 
 std::string Cluster::db_path(int i) const { return dir_ + "/" + participant_name(i) + ".db"; }
 
+int64_t Cluster::Balance(int participant, int id) const {
+  return QueryInt(db_path(participant),
+                  "SELECT balance FROM accounts WHERE id = " + std::to_string(id))
+      .value_or(-1);
+}
+
 std::string Cluster::coordinator_address() const { return Address(coordinator_port_); }
 
 bool Cluster::Start(const Options& options, std::string* error) {

@@ -120,6 +120,9 @@ class Cluster {
   std::string participant_name(int i) const { return "p" + std::to_string(i); }
   std::string participant_address(int i) const;
   std::string db_path(int i) const;
+  // The balance of account `id` in participant i's database, read from the
+  // file; -1 if there is no such account.
+  int64_t Balance(int participant, int id) const;
   Process& participant(int i) { return *participants_.at(i); }
   std::string coordinator_address() const;
   Process& coordinator() { return *coordinator_; }

@@ -98,12 +98,6 @@ class HostileInputTest : public ::testing::Test {
     if (HasFailure() && cluster_) std::cerr << cluster_->Logs();
   }
 
-  int64_t Balance(int participant, int id) const {
-    return QueryInt(cluster_->db_path(participant),
-                    "SELECT balance FROM accounts WHERE id = " + std::to_string(id))
-        .value_or(-1);
-  }
-
   RunResult TransferOne() const {
     return cluster_->Exec({{"p0", Debit(1, 1)}, {"p1", Credit(2, 1)}});
   }
@@ -189,7 +183,10 @@ TEST_F(HostileInputTest, PooledConnectionsSurviveTheParticipantsIdleTimeout) {
   const RunResult second = TransferOne();
   EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
   EXPECT_TRUE(WaitFor(
-      [&] { return Balance(0, 1) == kBalance - 2 && Balance(1, 2) == kBalance + 2; }, kDeadlineMs));
+      [&] {
+        return cluster_->Balance(0, 1) == kBalance - 2 && cluster_->Balance(1, 2) == kBalance + 2;
+      },
+      kDeadlineMs));
 }
 
 TEST_F(HostileInputTest, MalformedRequestsGetTypedErrorsAndChangeNothing) {
@@ -267,7 +264,7 @@ TEST_F(HostileInputTest, ARandomValueIsReappliedFromTheLogUnchanged) {
       {{"p0", "UPDATE accounts SET balance = 1000000 + abs(random() % 1000000000) WHERE id = 1"},
        {"p1", Credit(2, 1)}});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  const int64_t chosen = Balance(0, 1);
+  const int64_t chosen = cluster_->Balance(0, 1);
   ASSERT_GE(chosen, 1000000);
 
   // The database loses the commit (as an unsynced commit can in a power
@@ -281,12 +278,12 @@ TEST_F(HostileInputTest, ARandomValueIsReappliedFromTheLogUnchanged) {
                                  std::filesystem::copy_options::overwrite_existing);
     }
   }
-  ASSERT_EQ(Balance(0, 1), kBalance);
+  ASSERT_EQ(cluster_->Balance(0, 1), kBalance);
   ASSERT_TRUE(cluster_->RestartParticipant(0, &error)) << error;
   EXPECT_TRUE(
       Contains(cluster_->participant(0).LogTail(100000), "applying them again from the log"))
       << cluster_->participant(0).LogTail();
-  EXPECT_EQ(Balance(0, 1), chosen);
+  EXPECT_EQ(cluster_->Balance(0, 1), chosen);
 }
 
 TEST_F(HostileInputTest, AClientThatDisconnectsMidTransactionLeavesNoLocks) {
@@ -312,7 +309,8 @@ TEST_F(HostileInputTest, AClientThatDisconnectsMidTransactionLeavesNoLocks) {
 
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
   ExpectTotalKept();
-  EXPECT_EQ(kBalance - Balance(0, 1), Balance(1, 2) - kBalance) << "half a transfer";
+  EXPECT_EQ(kBalance - cluster_->Balance(0, 1), cluster_->Balance(1, 2) - kBalance)
+      << "half a transfer";
   // Nothing stays locked: the same rows can be written again.
   const RunResult next = TransferOne();
   EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
@@ -342,14 +340,14 @@ TEST_F(HostileInputTest, AParticipantWhoseLogCannotGrowRefusesNewWorkAndKeepsSer
   EXPECT_EQ(health.exit_code, 0) << health.err;
 
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
-  EXPECT_EQ(Balance(0, 1), kBalance - 1);
-  EXPECT_EQ(Balance(1, 2), kBalance + 1);
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance - 1);
+  EXPECT_EQ(cluster_->Balance(1, 2), kBalance + 1);
   ExpectTotalKept();
   // With room again (a restart without the limit), it serves as before.
   std::string error;
   ASSERT_TRUE(cluster_->RestartParticipant(0, &error)) << error;
   EXPECT_EQ(TransferOne().exit_code, 0);
-  EXPECT_EQ(Balance(0, 1), kBalance - 2);
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance - 2);
 }
 
 // The coordinator cannot tell whether a COMMIT record it failed to write
@@ -380,7 +378,8 @@ TEST_F(HostileInputTest, ACoordinatorWhoseLogCannotGrowStopsAndTheRestartSettles
   ASSERT_TRUE(cluster_->RestartCoordinator(&error)) << error;
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
   ExpectTotalKept();
-  EXPECT_EQ(kBalance - Balance(0, 1), Balance(1, 2) - kBalance) << "half a transfer";
+  EXPECT_EQ(kBalance - cluster_->Balance(0, 1), cluster_->Balance(1, 2) - kBalance)
+      << "half a transfer";
   EXPECT_EQ(TransferOne().exit_code, 0);
 }
 
@@ -439,7 +438,7 @@ TEST_F(HostileInputTest, ADatabaseLockedByAnotherProcessVotesNoUntilItIsReleased
   EXPECT_TRUE(Contains(locked.out, "participant p0")) << locked.out;
   EXPECT_TRUE(Contains(locked.out, "database is locked")) << locked.out;
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
-  EXPECT_EQ(Balance(1, 2), kBalance);
+  EXPECT_EQ(cluster_->Balance(1, 2), kBalance);
   EXPECT_EQ(TransferOne().exit_code, 0);
 }
 

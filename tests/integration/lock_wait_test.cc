@@ -93,12 +93,6 @@ class LockWaitTest : public ::testing::Test {
     });
   }
 
-  int64_t Balance(int participant, int id) const {
-    return QueryInt(cluster_->db_path(participant),
-                    "SELECT balance FROM accounts WHERE id = " + std::to_string(id))
-        .value_or(-1);
-  }
-
   TempDir dir_;
   std::string admin_;  // p0's admin endpoint
   std::string coordinator_admin_;
@@ -136,9 +130,9 @@ TEST_F(LockWaitTest, TheYoungestOfTwoTransactionsWaitingForEachOtherAbortsAtOnce
   (*p1)->abort(kT0);
   t1_thread.join();
   EXPECT_EQ(t1.outcome, Outcome::kCommitted) << t1.reason;
-  EXPECT_EQ(Balance(0, 1), kBalance + 1);
-  EXPECT_EQ(Balance(1, 2), kBalance + 1) << "T1 only";
-  EXPECT_EQ(Balance(1, 3), kBalance + 1) << "T1 only";
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance + 1);
+  EXPECT_EQ(cluster_->Balance(1, 2), kBalance + 1) << "T1 only";
+  EXPECT_EQ(cluster_->Balance(1, 3), kBalance + 1) << "T1 only";
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
 }
 
@@ -168,11 +162,11 @@ TEST_F(LockWaitTest, ATransactionPastItsDeadlineAbortsWhileItsBranchWaits) {
 
   // Its branch on p0 was rolled back and let go of row 1.
   EXPECT_TRUE(WaitFor([&] { return LockedAtP0() == 0.0; }, kDeadlineMs));
-  EXPECT_EQ(Balance(0, 1), kBalance + 1) << "the first transfer only";
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance + 1) << "the first transfer only";
   EXPECT_EQ(client.Status(late.txid), Outcome::kAborted);
 
   (*p1)->abort(kT0);
-  EXPECT_EQ(Balance(1, 3), kBalance);
+  EXPECT_EQ(cluster_->Balance(1, 3), kBalance);
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
 }
 

@@ -51,12 +51,6 @@ class LockingReadClusterTest : public ::testing::Test {
     if (HasFailure() && cluster_) std::cerr << cluster_->Logs();
   }
 
-  int64_t Balance(int participant, int id) const {
-    return QueryInt(cluster_->db_path(participant),
-                    "SELECT balance FROM accounts WHERE id = " + std::to_string(id))
-        .value_or(-1);
-  }
-
   // Checks that account `id` of `read_from` still holds kBalance (the check
   // of the pair's sum), then takes kWithdrawal from account `id` of `debit`.
   static Transaction CheckedWithdrawal(int id, const std::string& read_from,
@@ -93,7 +87,9 @@ class LockingReadClusterTest : public ::testing::Test {
     return outcomes[0] == Outcome::kCommitted && outcomes[1] == Outcome::kCommitted;
   }
 
-  bool PairBroken(int id) const { return Balance(0, id) + Balance(1, id) < kFloor; }
+  bool PairBroken(int id) const {
+    return cluster_->Balance(0, id) + cluster_->Balance(1, id) < kFloor;
+  }
 
   TempDir dir_;
   std::string admin_;
@@ -117,7 +113,7 @@ TEST_F(LockingReadClusterTest, ForUpdateRowsComeBackThroughTxctl) {
   EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
   EXPECT_TRUE(Contains(refused.out, "FOR UPDATE/FOR SHARE needs a SELECT of one table"))
       << refused.out;
-  EXPECT_EQ(Balance(1, 7), kBalance + 1) << "the refused transaction changed nothing";
+  EXPECT_EQ(cluster_->Balance(1, 7), kBalance + 1) << "the refused transaction changed nothing";
 }
 
 TEST_F(LockingReadClusterTest, WriteSkewBreaksTheInvariantWithoutForShare) {
@@ -154,8 +150,8 @@ TEST_F(LockingReadClusterTest, WriteSkewNeverBreaksTheInvariantWithForShare) {
   for (std::thread& worker : workers) worker.join();
   EXPECT_EQ(both_committed.load(), 0) << "both withdrawals of a pair committed";
   for (int id = 1; id <= kPairs; ++id) {
-    EXPECT_FALSE(PairBroken(id)) << "pair " << id << ": " << Balance(0, id) << " + "
-                                 << Balance(1, id);
+    EXPECT_FALSE(PairBroken(id)) << "pair " << id << ": " << cluster_->Balance(0, id) << " + "
+                                 << cluster_->Balance(1, id);
   }
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
 }
@@ -185,7 +181,7 @@ TEST_F(LockingReadClusterTest, AShareLockIsTakenAgainWhenItsParticipantRestarts)
   ASSERT_TRUE(cluster_->RestartCoordinator(&error)) << error;
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
   EXPECT_TRUE(WaitFor([&] { return shared_rows() == 0.0; }, kDeadlineMs));
-  EXPECT_EQ(Balance(0, 3), kBalance - 1) << "the decision was COMMIT";
+  EXPECT_EQ(cluster_->Balance(0, 3), kBalance - 1) << "the decision was COMMIT";
 }
 
 }  // namespace

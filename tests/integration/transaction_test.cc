@@ -50,12 +50,6 @@ class TransactionTest : public ::testing::Test {
     if (HasFailure() && cluster_) std::cerr << cluster_->Logs();
   }
 
-  int64_t Balance(int participant, int id) const {
-    return QueryInt(cluster_->db_path(participant),
-                    "SELECT balance FROM accounts WHERE id = " + std::to_string(id))
-        .value_or(-1);
-  }
-
   std::vector<int64_t> Untouched() const { return std::vector<int64_t>(kAccounts, kBalance); }
 
   // True once the participant answers and holds nothing prepared.
@@ -80,8 +74,8 @@ TEST_F(TransactionTest, TwoBranchCommitIsVisibleOnBothDatabases) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_GT(TxidOf(run), 0) << run.out;
   EXPECT_EQ(run.out, std::to_string(TxidOf(run)) + " COMMITTED\n");
-  EXPECT_EQ(Balance(0, 1), kBalance - 7);
-  EXPECT_EQ(Balance(1, 2), kBalance + 7);
+  EXPECT_EQ(cluster_->Balance(0, 1), kBalance - 7);
+  EXPECT_EQ(cluster_->Balance(1, 2), kBalance + 7);
   // And through the participant's committed view.
   const RunResult query =
       cluster_->Txctl({"--participant", cluster_->participant_address(1), "query",
@@ -109,8 +103,8 @@ TEST_F(TransactionTest, ExpectRowsOnASelectGuardsTheWriteAfterIt) {
                                     "expected 1"),
             std::string::npos)
       << short_of_funds.out;
-  EXPECT_EQ(Balance(0, 3), kBalance - 600);
-  EXPECT_EQ(Balance(1, 3), kBalance + 600);
+  EXPECT_EQ(cluster_->Balance(0, 3), kBalance - 600);
+  EXPECT_EQ(cluster_->Balance(1, 3), kBalance + 600);
 }
 
 TEST_F(TransactionTest, RowsABranchReadPrintAfterTheOutcomeLine) {
@@ -157,7 +151,7 @@ TEST_F(TransactionTest, ReadOnlyBranchCommitsWithoutChangingItsDatabase) {
       cluster_->Exec({{"p0", "SELECT balance FROM accounts WHERE id = 3"}, {"p1", Credit(3, 5)}});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find(" COMMITTED"), std::string::npos);
-  EXPECT_EQ(Balance(1, 3), kBalance + 5);
+  EXPECT_EQ(cluster_->Balance(1, 3), kBalance + 5);
   EXPECT_EQ(ReadBalances(cluster_->db_path(0)), Untouched());
   EXPECT_TRUE(NothingPrepared(0));
 }
@@ -167,7 +161,7 @@ TEST_F(TransactionTest, UpdateMatchingNoRowsIsReadOnlyAndCommits) {
       {{"p0", "UPDATE accounts SET balance = 0 WHERE id = 12345"}, {"p1", Credit(4, 2)}});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(ReadBalances(cluster_->db_path(0)), Untouched());
-  EXPECT_EQ(Balance(1, 4), kBalance + 2);
+  EXPECT_EQ(cluster_->Balance(1, 4), kBalance + 2);
 }
 
 TEST_F(TransactionTest, SingleBranchTransactionCommitsInOnePhase) {
@@ -176,8 +170,8 @@ TEST_F(TransactionTest, SingleBranchTransactionCommitsInOnePhase) {
   EXPECT_NE(run.out.find(" COMMITTED"), std::string::npos);
   // One phase: committed inside prepare, so nothing was ever left prepared.
   EXPECT_TRUE(NothingPrepared(0));
-  EXPECT_EQ(Balance(0, 4), kBalance - 3);
-  EXPECT_EQ(Balance(0, 5), kBalance + 3);
+  EXPECT_EQ(cluster_->Balance(0, 4), kBalance - 3);
+  EXPECT_EQ(cluster_->Balance(0, 5), kBalance + 3);
   EXPECT_EQ(ReadBalances(cluster_->db_path(1)), Untouched());
 }
 
@@ -253,8 +247,8 @@ TEST_F(TransactionTest, StatementsForSameParticipantRunInOrder) {
                       {"p1", Credit(0, 1)},
                       {"p0", "UPDATE accounts SET balance = balance * 2 WHERE id = 0"}});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_EQ(Balance(0, 0), 10);  // 5 then doubled; the other order gives 5
-  EXPECT_EQ(Balance(1, 0), kBalance + 1);
+  EXPECT_EQ(cluster_->Balance(0, 0), 10);  // 5 then doubled; the other order gives 5
+  EXPECT_EQ(cluster_->Balance(1, 0), kBalance + 1);
 }
 
 TEST_F(TransactionTest, BranchSqlMayContainColons) {
@@ -262,8 +256,8 @@ TEST_F(TransactionTest, BranchSqlMayContainColons) {
       {{"p0", "UPDATE accounts SET balance = balance + length('a:b:c') WHERE id = 6"},
        {"p1", Debit(6, 5)}});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_EQ(Balance(0, 6), kBalance + 5);
-  EXPECT_EQ(Balance(1, 6), kBalance - 5);
+  EXPECT_EQ(cluster_->Balance(0, 6), kBalance + 5);
+  EXPECT_EQ(cluster_->Balance(1, 6), kBalance - 5);
 }
 
 TEST_F(TransactionTest, StatusReportsCommittedTxid) {
