@@ -7,6 +7,7 @@
 #include <thrift/Thrift.h>
 #include <boost/asio/post.hpp>
 
+#include "coordinator/client/wire.h"
 #include "coordinator/overlapped_calls.h"
 #include "wal/fail_point.h"
 
@@ -15,13 +16,6 @@ namespace twopc::coordinator {
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-[[noreturn]] void Throw(rpc::ErrorCode::type code, const std::string& message) {
-  rpc::TxError error;
-  error.code = code;
-  error.message = message;
-  throw error;
-}
 
 BranchVote FromThrift(rpc::Vote::type vote) {
   switch (vote) {
@@ -41,18 +35,6 @@ int64_t WallClockMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-const char* DecisionName(rpc::Decision::type decision) {
-  switch (decision) {
-    case rpc::Decision::COMMIT:
-      return "COMMIT";
-    case rpc::Decision::ABORT:
-      return "ABORT";
-    case rpc::Decision::IN_PROGRESS:
-      break;
-  }
-  return "IN_PROGRESS";
 }
 
 int64_t MillisUntil(Clock::time_point deadline) {
@@ -75,7 +57,7 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       undelivered_(std::move(recovered.undelivered)),
       committed_at_ms_(std::move(recovered.committed_at_ms)),
       mismatches_(std::move(recovered.mismatches)) {
-  known_names_ = participant_names();
+  for (const auto& [name, pool] : participants_) known_names_.push_back(name);
   for (const auto& [txid, names] : undelivered_) {
     LOG(INFO) << "transaction " << txid << " committed before the restart; delivering it to "
               << names.size() << " participant(s) again";
@@ -106,12 +88,6 @@ void Coordinator::Stop() {
   for (auto& [name, courier] : couriers_) courier->Stop();
 }
 
-std::vector<std::string> Coordinator::participant_names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, pool] : participants_) names.push_back(name);
-  return names;
-}
-
 std::map<std::string, std::string> Coordinator::participant_addresses() const {
   std::map<std::string, std::string> out;
   for (const auto& [name, pool] : participants_) out[name] = pool->address().ToString();
@@ -137,12 +113,6 @@ void Coordinator::CountAbort(const std::vector<VoteResult>& votes) {
 size_t Coordinator::undelivered() const {
   std::lock_guard<std::mutex> lock(mu_);
   return undelivered_.size();
-}
-
-void Coordinator::Validate(const rpc::ExecuteRequest& request) const {
-  if (auto refusal = rpc::CheckExecuteRequest(request, options_.limits, known_names_)) {
-    Throw(refusal->code, refusal->message);
-  }
 }
 
 namespace {
@@ -171,19 +141,23 @@ struct Coordinator::PendingBranch {
 };
 
 std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
-                                                             const rpc::ExecuteRequest& request,
+                                                             const std::vector<Branch>& request,
                                                              bool one_phase,
                                                              Clock::time_point deadline) {
-  const size_t n = request.branches.size();
+  const size_t n = request.size();
   const int64_t timeout_ms = MillisUntil(deadline);
   auto waiter = std::make_shared<PrepareLine::Waiter>();
   std::vector<PendingBranch> branches(n);
   for (size_t i = 0; i < n; ++i) {
     PendingBranch& branch = branches[i];
-    branch.line = lines_.at(request.branches[i].participant).get();
+    branch.line = lines_.at(request[i].participant).get();
     branch.item = std::make_shared<PrepareLine::Item>();
     branch.item->request.txid = txid;
-    branch.item->request.statements = request.branches[i].statements;
+    const std::vector<Statement>& statements = request[i].statements;
+    branch.item->request.statements.resize(statements.size());
+    for (size_t j = 0; j < statements.size(); ++j) {
+      client_internal::ToWire(statements[j], &branch.item->request.statements[j]);
+    }
     branch.item->request.__set_one_phase(one_phase);
     branch.item->waiter = waiter;
     branch.item->deadline = deadline;
@@ -208,7 +182,7 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
       if (branch.resend_at || branch.item->done.load(std::memory_order_acquire)) continue;
       std::vector<PrepareLine::ItemPtr> batch = branch.line->Claim();
       if (!batch.empty()) {
-        claims.push_back(Claim{request.branches[i].participant, std::move(batch)});
+        claims.push_back(Claim{request[i].participant, std::move(batch)});
       }
     }
     if (!claims.empty()) SendPrepares(claims);
@@ -226,8 +200,7 @@ std::vector<Coordinator::VoteResult> Coordinator::PrepareAll(int64_t txid,
       if (step == BranchStep::kBackingOff && branch.item->result.held_by > 0 && !deadlock) {
         branch.waits = true;
         waits_guard.waited = true;
-        deadlock =
-            NoteWait(txid, i, request.branches[i].participant, branch.item->result.held_by, waiter);
+        deadlock = NoteWait(txid, i, request[i].participant, branch.item->result.held_by, waiter);
       } else if (step == BranchStep::kAnswered && branch.waits) {
         branch.waits = false;
         NoteWaitEnded(txid, i);
@@ -597,7 +570,7 @@ bool Coordinator::Delivered(int64_t txid, const std::string& participant,
   if (!failure) return true;
   if (failure->refused && failure->code == rpc::ErrorCode::HEURISTIC_MISMATCH) {
     // Nothing more can be delivered: the mismatch is reported instead.
-    ReportHeuristicMismatch(txid, participant, rpc::Decision::ABORT);
+    ReportHeuristicMismatch(txid, participant, /*forced_commit=*/false);
     return true;
   }
   if (failure->refused) {
@@ -626,13 +599,13 @@ bool Coordinator::RecordDelivery(int64_t txid, std::vector<std::string> still) {
   return true;
 }
 
-rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
-  Validate(request);
+StatusOr<ExecuteResult> Coordinator::Execute(const std::vector<Branch>& request,
+                                             const ExecuteOptions& options) {
   const Clock::time_point started = Clock::now();
   const int64_t txid = txids_.Next();
   if (txid == 0) {
-    Throw(rpc::ErrorCode::INTERNAL,
-          "this coordinator start used up its transaction ids; restart it to begin a new epoch");
+    return Status::LimitExceeded(
+        "this coordinator start used up its transaction ids; restart it to begin a new epoch");
   }
   metrics_.begun.fetch_add(1, std::memory_order_relaxed);
   auto finished = [&](RecentTransactions::Outcome outcome) {
@@ -646,14 +619,14 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     metrics_.recent.Add(txid, outcome, static_cast<int64_t>(nanos / 1000));
   };
   std::vector<std::string> names;
-  for (const rpc::Branch& branch : request.branches) names.push_back(branch.participant);
+  for (const Branch& branch : request) names.push_back(branch.participant);
   auto live = std::make_shared<Live>(names);
   Actions start;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Back-pressure: refused at once rather than queued.
     if (auto refusal = rpc::CheckInFlight(live_.size(), options_.max_in_flight)) {
-      Throw(refusal->code, refusal->message);
+      return Status::Busy(refusal->message);
     }
     // Registered before any prepare leaves, so an inquiry is never told ABORT
     // for a transaction that may still commit.
@@ -661,15 +634,15 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     start = live->machine.Start();
   }
 
-  rpc::ExecuteResult result;
+  ExecuteResult result;
   result.txid = txid;
   // The prepare ends by its timeout, or by the transaction's deadline if that is earlier.
   std::optional<Clock::time_point> transaction_deadline;
-  if (request.deadline_ms > 0) {
-    transaction_deadline = started + std::chrono::milliseconds(request.deadline_ms);
+  if (options.deadline_ms > 0) {
+    transaction_deadline = started + std::chrono::milliseconds(options.deadline_ms);
   }
   const Clock::time_point deadline =
-      std::min(Clock::now() + rpc::EffectivePrepareTimeout(request.timeout_ms,
+      std::min(Clock::now() + rpc::EffectivePrepareTimeout(options.timeout_ms,
                                                            options_.default_prepare_timeout,
                                                            options_.max_prepare_timeout),
                transaction_deadline.value_or(Clock::time_point::max()));
@@ -688,15 +661,15 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
         std::lock_guard<std::mutex> lock(mu_);
         live_.erase(txid);
       }
-      result.outcome = rpc::Outcome::UNKNOWN;
-      result.__set_reason("participant " + names[0] + ": " + votes[0].reason +
-                          "; the outcome of this one-phase transaction is unknown");
+      result.outcome = Outcome::kUnknown;
+      result.reason = "participant " + names[0] + ": " + votes[0].reason +
+                      "; the outcome of this one-phase transaction is unknown";
       finished(RecentTransactions::kUnknown);
       return result;
     }
     if (!*aborted) {
       Finish(txid, TxnOutcome::kCommitted);
-      result.outcome = rpc::Outcome::COMMITTED;
+      result.outcome = Outcome::kCommitted;
       finished(RecentTransactions::kCommitted);
       return result;
     }
@@ -715,7 +688,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     decided = live->machine.GiveUp(
         "deadline: the transaction did not reach its commit point within "
         "its deadline of " +
-        std::to_string(request.deadline_ms) + " ms");
+        std::to_string(options.deadline_ms) + " ms");
   } else {
     std::lock_guard<std::mutex> lock(mu_);
     const std::string* deadlock = nullptr;
@@ -731,20 +704,19 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     if (deadlock != nullptr && !decided.reply) decided = live->machine.GiveUp(*deadlock);
   }
   for (size_t i = 0; i < votes.size(); ++i) {
-    rpc::BranchResult branch;
+    BranchResult& branch = result.branches.emplace_back();
     branch.participant = names[i];
-    branch.changes = votes[i].changes;
-    branch.rows = std::move(votes[i].rows);  // moved: __set_rows would copy
-    branch.__isset.rows = !branch.rows.empty();
-    result.branches.push_back(std::move(branch));
+    branch.changes = std::move(votes[i].changes);
+    for (const rpc::QueryResult& rows : votes[i].rows) {
+      branch.rows.push_back(client_internal::FromWire(rows));
+    }
   }
-  result.__isset.branches = true;
 
   if (decided.reply == TxnOutcome::kAborted) {
     SendAbortsInBackground(txid, decided.send_abort);
     Finish(txid, TxnOutcome::kAborted);
-    result.outcome = rpc::Outcome::ABORTED;
-    result.__set_reason(decided.reason);
+    result.outcome = Outcome::kAborted;
+    result.reason = decided.reason;
     if (past_deadline) {
       metrics_.CountAbort(AbortCause::kDeadline);
     } else {
@@ -755,7 +727,7 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   }
   if (decided.reply == TxnOutcome::kCommitted) {  // read-only or one-phase
     Finish(txid, TxnOutcome::kCommitted);
-    result.outcome = rpc::Outcome::COMMITTED;
+    result.outcome = Outcome::kCommitted;
     finished(RecentTransactions::kCommitted);
     return result;
   }
@@ -784,8 +756,8 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
     committed_at_ms_[txid] = WallClockMillis();
     delivering_.insert(txid);
   }
-  result.outcome = rpc::Outcome::COMMITTED;
-  if (!request.wait_applied) {
+  result.outcome = Outcome::kCommitted;
+  if (!options.wait_applied) {
     // Answered at the commit point; the decision reaches the participants
     // right after (and again after a crash, from the log).
     DeliverInBackground(txid, commit.send_commit, decided_at);
@@ -796,91 +768,92 @@ rpc::ExecuteResult Coordinator::Execute(const rpc::ExecuteRequest& request) {
   if (applied) metrics_.commit_latency.Observe(NanosSince(decided_at));
   finished(RecentTransactions::kCommitted);
   if (!applied) {
-    result.__set_reason("committed; some participants have not applied it yet (retrying)");
+    result.reason = "committed; some participants have not applied it yet (retrying)";
   }
   return result;
 }
 
-rpc::Outcome::type Coordinator::StatusOf(int64_t txid) {
+Outcome Coordinator::StatusOf(int64_t txid) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (undelivered_.count(txid)) return rpc::Outcome::COMMITTED;
+  if (undelivered_.count(txid)) return Outcome::kCommitted;
   auto live = live_.find(txid);
   if (live != live_.end()) {
     const Phase phase = live->second->machine.phase();
-    if (phase == Phase::kCommitting || phase == Phase::kCommitted) return rpc::Outcome::COMMITTED;
-    if (phase == Phase::kAborted) return rpc::Outcome::ABORTED;
-    return rpc::Outcome::IN_PROGRESS;
+    if (phase == Phase::kCommitting || phase == Phase::kCommitted) return Outcome::kCommitted;
+    if (phase == Phase::kAborted) return Outcome::kAborted;
+    return Outcome::kInProgress;
   }
   if (auto outcome = recent_.Find(txid)) {
-    return *outcome == TxnOutcome::kCommitted ? rpc::Outcome::COMMITTED : rpc::Outcome::ABORTED;
+    return *outcome == TxnOutcome::kCommitted ? Outcome::kCommitted : Outcome::kAborted;
   }
-  return rpc::Outcome::UNKNOWN;
+  return Outcome::kUnknown;
 }
 
-rpc::Decision::type Coordinator::Resolve(int64_t txid, const std::string& participant) {
-  const rpc::Outcome::type outcome = StatusOf(txid);
-  VLOG(1) << "participant " << participant << " asks about " << txid << ": " << outcome;
+Decision Coordinator::Resolve(int64_t txid, const std::string& participant) {
+  const Outcome outcome = StatusOf(txid);
+  VLOG(1) << "participant " << participant << " asks about " << txid << ": "
+          << OutcomeName(outcome);
   switch (outcome) {
-    case rpc::Outcome::COMMITTED:
-      return rpc::Decision::COMMIT;
-    case rpc::Outcome::IN_PROGRESS:
-      return rpc::Decision::IN_PROGRESS;
-    case rpc::Outcome::ABORTED:
-    case rpc::Outcome::UNKNOWN:
+    case Outcome::kCommitted:
+      return Decision::kCommit;
+    case Outcome::kInProgress:
+      return Decision::kInProgress;
+    case Outcome::kAborted:
+    case Outcome::kUnknown:
       break;
   }
   // Presumed abort: no COMMIT record and not live means it never committed.
-  return rpc::Decision::ABORT;
+  return Decision::kAbort;
 }
 
-std::vector<rpc::InDoubtTransaction> Coordinator::InDoubt() {
-  std::map<int64_t, rpc::InDoubtTransaction> found;
+std::vector<InDoubtTransaction> Coordinator::InDoubt() {
+  std::map<int64_t, InDoubtTransaction> found;
   const int64_t now_ms = WallClockMillis();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [txid, names] : undelivered_) {
-      rpc::InDoubtTransaction& t = found[txid];
+      InDoubtTransaction& t = found[txid];
       t.txid = txid;
       t.state = "UNDELIVERED_COMMIT";
       auto at = committed_at_ms_.find(txid);
       t.age_ms = at == committed_at_ms_.end() || at->second == 0 ? 0 : now_ms - at->second;
       t.participants = names;
-      t.__set_detail("committed; waiting for these participants to apply it");
+      t.detail = "committed; waiting for these participants to apply it";
     }
     const auto now = Clock::now();
     for (const auto& [txid, live] : live_) {
       if (found.count(txid)) continue;
-      rpc::InDoubtTransaction& t = found[txid];
+      InDoubtTransaction& t = found[txid];
       t.txid = txid;
       t.state = "IN_PROGRESS";
       t.age_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - live->started).count();
       t.participants = live->machine.participants();
     }
   }
-  std::vector<rpc::InDoubtTransaction> out;
+  std::vector<InDoubtTransaction> out;
   for (const auto& [name, pool] : participants_) {
     std::vector<rpc::PreparedTransaction> prepared;
     try {
       pool->With(2000, [&](ParticipantPool::Client& client) { client->list_in_doubt(prepared); });
     } catch (const std::exception& e) {
-      rpc::InDoubtTransaction t;
+      InDoubtTransaction t;
       t.txid = 0;
       t.state = "PARTICIPANT_UNREACHABLE";
       t.age_ms = 0;
       t.participants = {name};
-      t.__set_detail(e.what());
+      t.detail = e.what();
       out.push_back(std::move(t));
       continue;
     }
     for (const rpc::PreparedTransaction& p : prepared) {
       auto [it, inserted] = found.try_emplace(p.txid);
-      rpc::InDoubtTransaction& t = it->second;
+      InDoubtTransaction& t = it->second;
       if (inserted) {
         t.txid = p.txid;
         t.state = "PREPARED";
         t.age_ms = p.age_ms;
-        t.__set_detail(p.recovered ? "recovered at restart; waiting for the outcome"
-                                   : "waiting for the outcome");
+        t.detail = (p.recovered ? "recovered at restart; waiting for the outcome"
+                                : "waiting for the outcome");
       }
       if (std::find(t.participants.begin(), t.participants.end(), name) == t.participants.end()) {
         if (t.state == "PREPARED") t.participants.push_back(name);
@@ -891,13 +864,13 @@ std::vector<rpc::InDoubtTransaction> Coordinator::InDoubt() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const MismatchRecord& m : mismatches_) {
-      rpc::InDoubtTransaction t;
+      InDoubtTransaction t;
       t.txid = m.txid;
       t.state = "HEURISTIC_MISMATCH";
       t.age_ms = now_ms - m.reported_at_ms;
       t.participants = {m.participant};
-      t.__set_detail(std::string("an operator forced ") + (m.forced_commit ? "COMMIT" : "ABORT") +
-                     " at this participant; the coordinator decided otherwise");
+      t.detail = (std::string("an operator forced ") + (m.forced_commit ? "COMMIT" : "ABORT") +
+                  " at this participant; the coordinator decided otherwise");
       out.push_back(std::move(t));
     }
   }
@@ -906,11 +879,11 @@ std::vector<rpc::InDoubtTransaction> Coordinator::InDoubt() {
 }
 
 void Coordinator::ReportHeuristicMismatch(int64_t txid, const std::string& participant,
-                                          rpc::Decision::type heuristic) {
+                                          bool forced_commit) {
   LOG(ERROR) << "HEURISTIC MISMATCH: transaction " << txid << " was forced to "
-             << DecisionName(heuristic) << " at participant " << participant
+             << (forced_commit ? "COMMIT" : "ABORT") << " at participant " << participant
              << ", which disagrees with the coordinator's decision";
-  MismatchRecord record{txid, participant, heuristic == rpc::Decision::COMMIT, WallClockMillis()};
+  MismatchRecord record{txid, participant, forced_commit, WallClockMillis()};
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const MismatchRecord& m : mismatches_) {

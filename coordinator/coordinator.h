@@ -30,6 +30,8 @@
 #include "coordinator/wait_for_graph.h"
 #include "gen-cpp/twopc_types.h"
 #include "thrift/request_limits.h"
+#include "twopc/transaction.h"
+#include "wal/status.h"
 
 namespace twopc::coordinator {
 
@@ -48,6 +50,13 @@ struct CoordinatorOptions {
   size_t max_in_flight = 1024;
 };
 
+// The answer to a participant that asks about a transaction it holds prepared.
+enum class Decision { kCommit, kAbort, kInProgress };
+
+// The protocol speaks the shared request/result types (twopc/transaction.h);
+// Thrift is converted at the edge (CoordinatorService). What is left of
+// Thrift below (prepare lines, participant pools) goes behind a participant
+// channel next (coordinator/CORE_PLAN.md).
 class Coordinator {
  public:
   Coordinator(const CoordinatorOptions& options, DecisionLog* log,
@@ -59,20 +68,27 @@ class Coordinator {
   void Start();
   void Stop();
 
-  // Runs one transaction to its outcome. Throws rpc::TxError for a request
-  // that cannot be run (unknown participant, empty, too big).
-  rpc::ExecuteResult Execute(const rpc::ExecuteRequest& request);
-  rpc::Outcome::type StatusOf(int64_t txid);
-  // The answer to a participant in doubt. Never ABORT while txid may commit.
-  rpc::Decision::type Resolve(int64_t txid, const std::string& participant);
+  // Runs one transaction to its outcome (an abort is an outcome). The
+  // request must have passed the edge's checks (rpc::CheckExecuteRequest
+  // with limits() and participant_names(): known participants, one branch
+  // each, sizes). Busy ("overloaded: ...") when --max_in_flight transactions
+  // are running; Internal when this start used up its txids.
+  StatusOr<ExecuteResult> Execute(const std::vector<Branch>& branches,
+                                  const ExecuteOptions& options);
+  Outcome StatusOf(int64_t txid);
+  // The answer to a participant in doubt. Never kAbort while txid may commit.
+  Decision Resolve(int64_t txid, const std::string& participant);
 
   // Everything unresolved now: undelivered commits, live transactions, what
   // each participant holds prepared, and reported heuristic mismatches.
-  std::vector<rpc::InDoubtTransaction> InDoubt();
-  void ReportHeuristicMismatch(int64_t txid, const std::string& participant,
-                               rpc::Decision::type heuristic);
+  std::vector<InDoubtTransaction> InDoubt();
+  // A participant found that an operator forced `forced_commit` (COMMIT, or
+  // ABORT) on txid, against this coordinator's decision.
+  void ReportHeuristicMismatch(int64_t txid, const std::string& participant, bool forced_commit);
 
-  std::vector<std::string> participant_names() const;
+  const rpc::RequestLimits& limits() const { return options_.limits; }
+  // Sorted.
+  const std::vector<std::string>& participant_names() const { return known_names_; }
   // NAME -> HOST:PORT of every configured participant.
   std::map<std::string, std::string> participant_addresses() const;
   size_t undelivered() const;
@@ -93,10 +109,9 @@ class Coordinator {
     bool deadlocked = false;  // kFailed: unanswered when txid was chosen a deadlock victim
   };
 
-  void Validate(const rpc::ExecuteRequest& request) const;
   // Phase 1: every branch's prepare queued on its participant's line, sent
   // (by this thread or with another transaction's), every vote read.
-  std::vector<VoteResult> PrepareAll(int64_t txid, const rpc::ExecuteRequest& request,
+  std::vector<VoteResult> PrepareAll(int64_t txid, const std::vector<Branch>& branches,
                                      bool one_phase,
                                      std::chrono::steady_clock::time_point deadline);
   struct PendingBranch;

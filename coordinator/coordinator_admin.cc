@@ -21,7 +21,7 @@ int64_t WallClockMillis() {
       .count();
 }
 
-admin::StatusView::Pending ToPending(const rpc::InDoubtTransaction& t) {
+admin::StatusView::Pending ToPending(const InDoubtTransaction& t) {
   return {t.txid, t.state, t.age_ms, t.participants, t.detail};
 }
 
@@ -97,7 +97,7 @@ void CoordinatorAdmin::Refresh() {
     peers.push_back(Probe(name, address));
   }
   std::vector<admin::StatusView::Pending> in_doubt, mismatches;
-  for (const rpc::InDoubtTransaction& t : coordinator_->InDoubt()) {
+  for (const InDoubtTransaction& t : coordinator_->InDoubt()) {
     if (t.state == "HEURISTIC_MISMATCH") {
       mismatches.push_back(ToPending(t));
     } else if (t.state != "PARTICIPANT_UNREACHABLE") {  // shown with the participants

@@ -21,6 +21,23 @@ size_t ValueBytes(const Value& value) {
   return 0;
 }
 
+// The kind is one of ValueKind's and the value of that kind is present.
+bool WellFormed(const Value& value) {
+  switch (WireEnumValue(value.kind)) {  // any number may arrive
+    case ValueKind::NULL_VALUE:
+      return true;
+    case ValueKind::INTEGER:
+      return value.__isset.integer_value;
+    case ValueKind::REAL:
+      return value.__isset.real_value;
+    case ValueKind::TEXT:
+      return value.__isset.text_value;
+    case ValueKind::BLOB:
+      return value.__isset.blob_value;
+  }
+  return false;
+}
+
 std::string Join(const std::vector<std::string>& names) {
   std::string out;
   for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -38,6 +55,10 @@ std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<
     return TooMany("too many parameters in " + where, params.size(), limits.max_params);
   }
   for (size_t p = 0; p < params.size(); ++p) {
+    if (!WellFormed(params[p])) {
+      return Refusal{ErrorCode::INVALID_REQUEST, "parameter " + std::to_string(p + 1) + " in " +
+                                                     where + ": its kind does not match its value"};
+    }
     const size_t bytes = ValueBytes(params[p]);
     if (bytes > limits.max_value_bytes) {
       return TooMany("parameter " + std::to_string(p + 1) + " too large in " + where + " (bytes)",

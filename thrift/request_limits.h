@@ -33,7 +33,8 @@ struct Refusal {
   std::string message;
 };
 
-// One statement (`where` names it in the message, e.g. "the query").
+// One statement (`where` names it in the message, e.g. "the query"): within
+// the limits, and every parameter well formed (a known kind, with its value).
 std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<Value>& params,
                                       const StatementLimits& limits, const std::string& where);
 

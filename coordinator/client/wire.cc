@@ -29,9 +29,7 @@ void ToWire(const Value& value, rpc::Value* out) {
   }
 }
 
-namespace {
-
-void StatementToWire(const Statement& statement, rpc::Statement* out) {
+void ToWire(const Statement& statement, rpc::Statement* out) {
   out->sql.assign(statement.sql);
   out->params.resize(statement.params.size());
   for (size_t i = 0; i < statement.params.size(); ++i) ToWire(statement.params[i], &out->params[i]);
@@ -39,8 +37,6 @@ void StatementToWire(const Statement& statement, rpc::Statement* out) {
   out->expect_changes = statement.expect_changes.value_or(0);
   out->__isset.expect_changes = statement.expect_changes.has_value();
 }
-
-}  // namespace
 
 void ToWire(const Transaction& transaction, const ExecuteOptions& options,
             rpc::ExecuteRequest* out) {
@@ -51,7 +47,7 @@ void ToWire(const Transaction& transaction, const ExecuteOptions& options,
     branch.participant.assign(branches[i].participant);
     branch.statements.resize(branches[i].statements.size());
     for (size_t j = 0; j < branches[i].statements.size(); ++j) {
-      StatementToWire(branches[i].statements[j], &branch.statements[j]);
+      ToWire(branches[i].statements[j], &branch.statements[j]);
     }
   }
   out->__set_timeout_ms(options.timeout_ms);
@@ -133,6 +129,82 @@ HealthInfo FromWire(const rpc::Health& health) {
 InDoubtTransaction FromWire(const rpc::InDoubtTransaction& transaction) {
   return InDoubtTransaction{transaction.txid, transaction.state, transaction.age_ms,
                             transaction.participants, transaction.detail};
+}
+
+void FromWire(const rpc::ExecuteRequest& request, std::vector<Branch>* branches,
+              ExecuteOptions* options) {
+  branches->resize(request.branches.size());
+  for (size_t i = 0; i < request.branches.size(); ++i) {
+    const rpc::Branch& wire = request.branches[i];
+    Branch& branch = (*branches)[i];
+    branch.participant = wire.participant;
+    branch.statements.resize(wire.statements.size());
+    for (size_t j = 0; j < wire.statements.size(); ++j) {
+      const rpc::Statement& from = wire.statements[j];
+      Statement& to = branch.statements[j];
+      to.sql = from.sql;
+      to.params.clear();
+      to.params.reserve(from.params.size());
+      for (const rpc::Value& value : from.params) to.params.push_back(FromWire(value));
+      to.expect_changes.reset();
+      if (from.__isset.expect_changes) to.expect_changes = from.expect_changes;
+    }
+  }
+  options->timeout_ms = request.timeout_ms;
+  options->wait_applied = request.wait_applied;
+  options->deadline_ms = request.deadline_ms;
+}
+
+void ToWire(const QueryResult& result, rpc::QueryResult* out) {
+  out->columns = result.columns;
+  out->rows.resize(result.rows.size());
+  for (size_t i = 0; i < result.rows.size(); ++i) {
+    std::vector<rpc::Value>& values = out->rows[i].values;
+    values.resize(result.rows[i].size());
+    for (size_t j = 0; j < values.size(); ++j) ToWire(result.rows[i][j], &values[j]);
+  }
+}
+
+void ToWire(const ExecuteResult& result, rpc::ExecuteResult* out) {
+  out->txid = result.txid;
+  out->outcome = ToWire(result.outcome);
+  out->reason = result.reason;
+  out->__isset.reason = !result.reason.empty();
+  out->branches.resize(result.branches.size());
+  for (size_t i = 0; i < result.branches.size(); ++i) {
+    const BranchResult& from = result.branches[i];
+    rpc::BranchResult& to = out->branches[i];
+    to.participant = from.participant;
+    to.changes = from.changes;
+    to.rows.resize(from.rows.size());
+    for (size_t j = 0; j < from.rows.size(); ++j) ToWire(from.rows[j], &to.rows[j]);
+    to.__isset.rows = !from.rows.empty();
+  }
+  out->__isset.branches = !result.branches.empty();
+}
+
+rpc::Outcome::type ToWire(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kCommitted:
+      return rpc::Outcome::COMMITTED;
+    case Outcome::kAborted:
+      return rpc::Outcome::ABORTED;
+    case Outcome::kInProgress:
+      return rpc::Outcome::IN_PROGRESS;
+    case Outcome::kUnknown:
+      break;
+  }
+  return rpc::Outcome::UNKNOWN;
+}
+
+rpc::InDoubtTransaction ToWire(const InDoubtTransaction& transaction) {
+  rpc::InDoubtTransaction out;
+  out.txid = transaction.txid;
+  out.state = transaction.state;
+  out.age_ms = transaction.age_ms;
+  out.participants = transaction.participants;
+  if (!transaction.detail.empty()) out.__set_detail(transaction.detail);
+  return out;
 }
 
 }  // namespace twopc::client_internal

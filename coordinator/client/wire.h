@@ -1,6 +1,8 @@
-// Conversions between the client's public types and the generated Thrift
-// types. Pure; internal to the library (its public headers never show Thrift).
-// The ToWire/FromWire functions that take an output pointer reuse its memory.
+// Conversions between the public types (the vocabulary of requests and
+// results that the client and the coordinator share) and the generated Thrift
+// types, both ways: the client converts requests to the wire and results from
+// it, the coordinator's Thrift edge the reverse. Pure; never in a public
+// header. The functions that take an output pointer reuse its memory.
 #pragma once
 
 #include "gen-cpp/twopc_types.h"
@@ -11,8 +13,16 @@
 namespace twopc::client_internal {
 
 void ToWire(const Value& value, rpc::Value* out);
+void ToWire(const Statement& statement, rpc::Statement* out);
 void ToWire(const Transaction& transaction, const ExecuteOptions& options,
             rpc::ExecuteRequest* out);
+// The coordinator's side.
+void FromWire(const rpc::ExecuteRequest& request, std::vector<Branch>* branches,
+              ExecuteOptions* options);
+void ToWire(const QueryResult& result, rpc::QueryResult* out);
+void ToWire(const ExecuteResult& result, rpc::ExecuteResult* out);
+rpc::Outcome::type ToWire(Outcome outcome);
+rpc::InDoubtTransaction ToWire(const InDoubtTransaction& transaction);
 
 Value FromWire(const rpc::Value& value);
 Outcome FromWire(rpc::Outcome::type outcome);

@@ -227,17 +227,18 @@ TEST_F(HostileInputTest, MalformedRequestsGetTypedErrorsAndChangeNothing) {
   ASSERT_TRUE(who);
   EXPECT_EQ(who->code, rpc::ErrorCode::UNKNOWN_PARTICIPANT);
 
-  // A parameter whose kind and value disagree: p0 votes NO, nothing commits.
+  // A parameter whose kind and value disagree is refused: nothing runs.
   rpc::ExecuteRequest bad_value;
   bad_value.branches = {BranchOf("p0", {"UPDATE accounts SET balance = ? WHERE id = 1"}),
                         BranchOf("p1", {Credit(2, 5)})};
   rpc::Value text_without_text;
   text_without_text.kind = rpc::ValueKind::TEXT;
   bad_value.branches[0].statements[0].params = {text_without_text};
-  rpc::ExecuteResult result;
-  (*coordinator)->execute(result, bad_value);
-  EXPECT_EQ(result.outcome, rpc::Outcome::ABORTED);
-  EXPECT_TRUE(Contains(result.reason, "kind does not match its value")) << result.reason;
+  auto mismatched = refused(bad_value);
+  ASSERT_TRUE(mismatched);
+  EXPECT_EQ(mismatched->code, rpc::ErrorCode::INVALID_REQUEST);
+  EXPECT_EQ(mismatched->message,
+            "parameter 1 in the branch for 'p0', statement 1: its kind does not match its value");
 
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
   EXPECT_EQ(ReadBalances(cluster_->db_path(0)), std::vector<int64_t>(kAccounts, kBalance));

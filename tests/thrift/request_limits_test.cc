@@ -94,8 +94,24 @@ TEST(StatementLimitsTest, AValueOfAnUnknownKindIsNotReadAsTheEnum) {
   std::memcpy(&params[0].kind, &unknown_kind, sizeof unknown_kind);
   StatementLimits limits;
   limits.max_value_bytes = 1;
-  EXPECT_FALSE(CheckStatement("SELECT ?", params, limits, "the query").has_value())
-      << "a value of no known kind carries no TEXT or BLOB bytes to count";
+  auto refusal = CheckStatement("SELECT ?", params, limits, "the query");
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->code, ErrorCode::INVALID_REQUEST)
+      << "a value of no known kind is malformed, and carries no TEXT or BLOB bytes to count";
+}
+
+TEST(StatementLimitsTest, AParameterWhoseKindAndValueDisagreeIsAnInvalidRequest) {
+  std::vector<Value> params(3);
+  params[0].kind = ValueKind::NULL_VALUE;
+  params[1].kind = ValueKind::INTEGER;
+  params[1].__set_integer_value(7);
+  params[2].kind = ValueKind::TEXT;  // no text_value
+  auto refusal = CheckStatement("SELECT ?, ?, ?", params, StatementLimits(), "the query");
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->code, ErrorCode::INVALID_REQUEST);
+  EXPECT_EQ(refusal->message, "parameter 3 in the query: its kind does not match its value");
+  params[2].__set_text_value("");
+  EXPECT_FALSE(CheckStatement("SELECT ?, ?, ?", params, StatementLimits(), "the query"));
 }
 
 TEST(StatementLimitsTest, AQueryIsCheckedAsOneStatement) {
