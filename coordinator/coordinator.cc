@@ -9,7 +9,7 @@
 
 #include "coordinator/client/wire.h"
 #include "coordinator/overlapped_calls.h"
-#include "wal/fail_point.h"
+#include "wal/base/fail_point.h"
 
 namespace twopc::coordinator {
 

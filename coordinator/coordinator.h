@@ -29,9 +29,9 @@
 #include "coordinator/txid_allocator.h"
 #include "coordinator/wait_for_graph.h"
 #include "gen-cpp/twopc_types.h"
-#include "thrift/request_limits.h"
+#include "thrift/rpc/request_limits.h"
 #include "twopc/transaction.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::coordinator {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "wal/atomic_histogram.h"
+#include "wal/base/atomic_histogram.h"
 
 namespace twopc::coordinator {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::coordinator {
 

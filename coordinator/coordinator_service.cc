@@ -3,8 +3,8 @@
 #include <glog/logging.h>
 
 #include "coordinator/client/wire.h"
-#include "thrift/request_limits.h"
-#include "thrift/wire_enum.h"
+#include "thrift/rpc/request_limits.h"
+#include "thrift/rpc/wire_enum.h"
 
 namespace twopc::coordinator {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "coordinator/coordinator_records.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::coordinator {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gen-cpp/Participant.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::coordinator {
 

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "coordinator/transaction_machine.h"
-#include "wal/recent_txid_map.h"
+#include "wal/base/recent_txid_map.h"
 
 namespace twopc::coordinator {
 

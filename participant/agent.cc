@@ -8,7 +8,7 @@
 #include "participant/changeset_keys.h"
 #include "participant/participant_log_replay.h"
 #include "participant/participant_records.h"
-#include "wal/fail_point.h"
+#include "wal/base/fail_point.h"
 
 namespace twopc::participant {
 

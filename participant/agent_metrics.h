@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "wal/atomic_histogram.h"
+#include "wal/base/atomic_histogram.h"
 
 namespace twopc::participant {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "participant/statement_cache.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::participant {
 

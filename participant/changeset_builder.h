@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::participant {
 

@@ -11,7 +11,7 @@
 
 #include <string_view>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::participant {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 struct sqlite3_value;
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "participant/sqlite_store.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::participant {
 

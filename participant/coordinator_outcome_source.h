@@ -7,7 +7,7 @@
 
 #include "gen-cpp/Coordinator.h"
 #include "participant/resolver.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::participant {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "participant/lock_table.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

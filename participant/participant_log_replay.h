@@ -7,8 +7,8 @@
 #include <map>
 
 #include "participant/participant_records.h"
+#include "wal/base/status.h"
 #include "wal/log_reader.h"
-#include "wal/status.h"
 
 namespace twopc::participant {
 

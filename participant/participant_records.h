@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "participant/lock_table.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::participant {
 

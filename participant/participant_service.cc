@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "thrift/wire_enum.h"
+#include "thrift/rpc/wire_enum.h"
 
 namespace twopc::participant {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "gen-cpp/Participant.h"
 #include "participant/agent.h"
-#include "thrift/request_limits.h"
+#include "thrift/rpc/request_limits.h"
 
 namespace twopc::participant {
 

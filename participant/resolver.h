@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "participant/agent.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::participant {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 struct sqlite3;
 

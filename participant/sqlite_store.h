@@ -22,7 +22,7 @@
 #include "participant/sqlite_hardening.h"
 #include "participant/statement_budget.h"
 #include "participant/statement_cache.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "wal/recent_txid_map.h"
+#include "wal/base/recent_txid_map.h"
 
 namespace twopc::participant {
 

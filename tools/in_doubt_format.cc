@@ -1,6 +1,6 @@
 #include "tools/in_doubt_format.h"
 
-#include "tools/json_text.h"
+#include "wal/base/json_text.h"
 
 #include <cstdio>
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 
 #include "coordinator/client/wire.h"
-#include "tools/json_text.h"
-#include "tools/program/json_log_line.h"
+#include "thrift/server/json_log_line.h"
+#include "wal/base/json_text.h"
 
 namespace twopc::txctl {
 

@@ -6,9 +6,9 @@
 
 #include <thrift/TOutput.h>
 
-#include "thrift/tls_factories.h"
-#include "thrift/token_file.h"
-#include "tools/program/version.h"
+#include "thrift/rpc/tls_factories.h"
+#include "thrift/rpc/token_file.h"
+#include "thrift/server/version.h"
 #include "tools/txctl_args.h"
 #include "tools/txctl_commands.h"
 #include "tools/txctl_exit_codes.h"

@@ -8,11 +8,11 @@
 #include <thrift/Thrift.h>
 
 #include "gen-cpp/Coordinator.h"
-#include "thrift/rpc_util.h"
-#include "thrift/tls_factories.h"
-#include "thrift/token_file.h"
+#include "thrift/rpc/rpc_util.h"
+#include "thrift/rpc/tls_factories.h"
+#include "thrift/rpc/token_file.h"
+#include "thrift/server/version.h"
 #include "tools/in_doubt_format.h"
-#include "tools/program/version.h"
 #include "tools/txrecover_offline.h"
 
 namespace {

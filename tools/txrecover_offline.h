@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tools/in_doubt_format.h"
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::tools {
 

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::wal {
 

@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "wal/atomic_histogram.h"
+#include "wal/base/atomic_histogram.h"
+#include "wal/base/status.h"
 #include "wal/env.h"
 #include "wal/log_format.h"
 #include "wal/log_reader.h"
-#include "wal/status.h"
 
 namespace twopc::wal {
 

@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "wal/status.h"
+#include "wal/base/status.h"
 
 namespace twopc::wal {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "wal/base/status.h"
 #include "wal/env.h"
 #include "wal/log_format.h"
-#include "wal/status.h"
 
 namespace twopc::wal {
 

@@ -13,7 +13,7 @@
 #include <thrift/transport/TTransportException.h>
 
 #include "coordinator/client/wire.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 #include "twopc/client.h"
 
 namespace twopc::client_internal {

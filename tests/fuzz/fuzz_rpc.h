@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::fuzz {
 

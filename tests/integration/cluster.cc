@@ -16,7 +16,7 @@
 
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::testing {
 

@@ -14,8 +14,8 @@
 
 #include "gen-cpp/Participant.h"
 #include "tests/integration/process.h"
-#include "thrift/rpc_security.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_security.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::testing {
 

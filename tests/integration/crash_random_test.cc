@@ -36,7 +36,7 @@
 
 #include "gen-cpp/Coordinator.h"
 #include "tests/integration/cluster.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::testing {
 namespace {

@@ -19,7 +19,7 @@
 #include "tests/integration/cluster.h"
 #include "tests/integration/raw_connection.h"
 #include "tests/integration/wal_files.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::testing {
 namespace {

@@ -11,7 +11,7 @@
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
 #include "tests/integration/cluster.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::testing {
 namespace {

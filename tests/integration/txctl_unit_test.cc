@@ -1,9 +1,9 @@
 // txctl's command line and output formats, tested without any process.
 #include <gtest/gtest.h>
 
-#include "tools/json_text.h"
 #include "tools/txctl_args.h"
 #include "tools/txctl_format.h"
+#include "wal/base/json_text.h"
 
 namespace twopc::txctl {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "tests/temp_dir.h"
-#include "thrift/tls_factories.h"
-#include "thrift/token_file.h"
+#include "thrift/rpc/tls_factories.h"
+#include "thrift/rpc/token_file.h"
 
 namespace twopc::rpc {
 namespace {

@@ -11,8 +11,8 @@
 #include <thrift/transport/TBufferTransports.h>
 
 #include "gen-cpp/Coordinator.h"
-#include "thrift/secure_processors.h"
-#include "thrift/token_check.h"
+#include "thrift/rpc/secure_processors.h"
+#include "thrift/rpc/token_check.h"
 
 namespace twopc::rpc {
 namespace {

@@ -1,6 +1,6 @@
 // UseBatchScheduling on this test's own threads (it changes this process's
 // policy, nothing else).
-#include "thrift/batch_scheduling.h"
+#include "thrift/server/batch_scheduling.h"
 
 #include <sched.h>
 

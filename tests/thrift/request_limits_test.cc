@@ -1,4 +1,4 @@
-#include "thrift/request_limits.h"
+#include "thrift/rpc/request_limits.h"
 
 #include <gtest/gtest.h>
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "tests/temp_dir.h"
-#include "tools/program/config_file.h"
-#include "tools/program/gflags_args.h"
-#include "tools/program/json_log_line.h"
+#include "thrift/server/config_file.h"
+#include "thrift/server/gflags_args.h"
+#include "thrift/server/json_log_line.h"
 
 DEFINE_int32(unit_count, 1, "an int flag for these tests");
 DEFINE_string(unit_name, "", "a string flag for these tests");

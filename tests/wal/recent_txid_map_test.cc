@@ -1,4 +1,4 @@
-#include "wal/recent_txid_map.h"
+#include "wal/base/recent_txid_map.h"
 
 #include <deque>
 #include <random>

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "thrift/rpc_util.h"
-#include "wal/status.h"
+#include "thrift/rpc/rpc_util.h"
+#include "wal/base/status.h"
 
 namespace twopc::admin {
 

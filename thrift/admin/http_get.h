@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::admin {
 

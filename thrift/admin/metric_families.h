@@ -10,7 +10,7 @@
 
 #include <prometheus/metric_family.h>
 
-#include "wal/atomic_histogram.h"
+#include "wal/base/atomic_histogram.h"
 
 namespace twopc::admin {
 

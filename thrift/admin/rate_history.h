@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "wal/atomic_histogram.h"
+#include "wal/base/atomic_histogram.h"
 
 namespace twopc::admin {
 

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <sstream>
 
-#include "tools/json_text.h"
+#include "wal/base/json_text.h"
 
 namespace twopc::admin {
 namespace {

@@ -1,6 +1,6 @@
 #include "tools/txbench/json_report.h"
 
-#include "tools/json_text.h"
+#include "wal/base/json_text.h"
 
 #include <cstdio>
 #include <sstream>

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 #include "tools/process/process.h"
 #include "tools/txbench/txbench_options.h"
 

@@ -7,9 +7,9 @@
 
 #include <thrift/TOutput.h>
 
-#include "thrift/tls_factories.h"
-#include "thrift/token_file.h"
-#include "tools/program/version.h"
+#include "thrift/rpc/tls_factories.h"
+#include "thrift/rpc/token_file.h"
+#include "thrift/server/version.h"
 
 #include "tools/txbench/commit_floor_probe.h"
 #include "tools/txbench/fdatasync_probe.h"

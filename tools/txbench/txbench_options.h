@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "thrift/rpc_security.h"
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_security.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::txbench {
 

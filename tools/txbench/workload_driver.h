@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 namespace twopc::txbench {
 

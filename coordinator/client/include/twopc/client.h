@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "thrift/rpc_security.h"
+#include "thrift/rpc/rpc_security.h"
 #include "twopc/client_error.h"
 #include "twopc/transaction.h"
 #include "twopc/value.h"

@@ -16,10 +16,10 @@
 #include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 
-#include "thrift/rpc_security.h"
-#include "thrift/server_guard.h"
-#include "thrift/socket_probe.h"
-#include "thrift/tls_factories.h"
+#include "thrift/rpc/rpc_security.h"
+#include "thrift/rpc/server_guard.h"
+#include "thrift/rpc/socket_probe.h"
+#include "thrift/rpc/tls_factories.h"
 
 namespace twopc::rpc {
 

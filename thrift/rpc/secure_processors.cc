@@ -1,6 +1,6 @@
-#include "thrift/secure_processors.h"
+#include "thrift/rpc/secure_processors.h"
 
-#include "thrift/token_check.h"
+#include "thrift/rpc/token_check.h"
 
 namespace twopc::rpc {
 

@@ -1,8 +1,8 @@
-#include "tools/program/json_log_line.h"
+#include "thrift/server/json_log_line.h"
 
 #include <cstdio>
 
-#include "tools/json_text.h"
+#include "wal/base/json_text.h"
 
 namespace twopc::program {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/program/gflags_program.h"
+#include "thrift/server/gflags_program.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,9 +9,9 @@
 #include <glog/logging.h>
 #include <thrift/TOutput.h>
 
-#include "tools/program/config_file.h"
-#include "tools/program/json_log_sink.h"
-#include "tools/program/version.h"
+#include "thrift/server/config_file.h"
+#include "thrift/server/json_log_sink.h"
+#include "thrift/server/version.h"
 
 DEFINE_string(log_format, "text",
               "format of the log on stderr: text (glog's lines) or json (one JSON object per "

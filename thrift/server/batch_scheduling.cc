@@ -1,4 +1,4 @@
-#include "thrift/batch_scheduling.h"
+#include "thrift/server/batch_scheduling.h"
 
 #include <sched.h>
 

@@ -1,9 +1,9 @@
-#include "thrift/request_limits.h"
+#include "thrift/rpc/request_limits.h"
 
 #include <algorithm>
 #include <set>
 
-#include "thrift/wire_enum.h"
+#include "thrift/rpc/wire_enum.h"
 
 namespace twopc::rpc {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/program/json_log_sink.h"
+#include "thrift/server/json_log_sink.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 
 #include <glog/logging.h>
 
-#include "tools/program/json_log_line.h"
+#include "thrift/server/json_log_line.h"
 
 namespace twopc::program {
 namespace {

@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "tools/program/gflags_args.h"
+#include "thrift/server/gflags_args.h"
 
 namespace twopc::program {
 

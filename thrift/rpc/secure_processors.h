@@ -8,7 +8,7 @@
 
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
-#include "thrift/rpc_security.h"
+#include "thrift/rpc/rpc_security.h"
 
 namespace twopc::rpc {
 

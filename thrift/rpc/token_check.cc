@@ -1,4 +1,4 @@
-#include "thrift/token_check.h"
+#include "thrift/rpc/token_check.h"
 
 #include <glog/logging.h>
 #include <thrift/processor/TMultiplexedProcessor.h>

@@ -1,4 +1,4 @@
-#include "thrift/token_file.h"
+#include "thrift/rpc/token_file.h"
 
 #include <sys/stat.h>
 

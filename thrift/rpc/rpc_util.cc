@@ -1,4 +1,4 @@
-#include "thrift/rpc_util.h"
+#include "thrift/rpc/rpc_util.h"
 
 #include <cstdlib>
 

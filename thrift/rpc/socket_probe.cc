@@ -1,4 +1,4 @@
-#include "thrift/socket_probe.h"
+#include "thrift/rpc/socket_probe.h"
 
 #include <poll.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/program/config_file.h"
+#include "thrift/server/config_file.h"
 
 namespace twopc::program {
 

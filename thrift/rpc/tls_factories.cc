@@ -1,4 +1,4 @@
-#include "thrift/tls_factories.h"
+#include "thrift/rpc/tls_factories.h"
 
 #include <cerrno>
 #include <csignal>

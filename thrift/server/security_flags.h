@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "thrift/rpc_security.h"
+#include "thrift/rpc/rpc_security.h"
 
 namespace twopc::rpc {
 

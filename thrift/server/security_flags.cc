@@ -1,10 +1,10 @@
-#include "thrift/security_flags.h"
+#include "thrift/server/security_flags.h"
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
-#include "thrift/tls_factories.h"
-#include "thrift/token_file.h"
+#include "thrift/rpc/tls_factories.h"
+#include "thrift/rpc/token_file.h"
 
 DEFINE_string(tls_cert, "",
               "PEM certificate this process presents (as a server, and as a client to servers "

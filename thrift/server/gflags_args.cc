@@ -1,4 +1,4 @@
-#include "tools/program/gflags_args.h"
+#include "thrift/server/gflags_args.h"
 
 #include <algorithm>
 

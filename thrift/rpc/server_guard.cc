@@ -1,4 +1,4 @@
-#include "thrift/server_guard.h"
+#include "thrift/rpc/server_guard.h"
 
 #include <string>
 

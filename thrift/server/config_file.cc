@@ -1,4 +1,4 @@
-#include "tools/program/config_file.h"
+#include "thrift/server/config_file.h"
 
 #include <sys/stat.h>
 

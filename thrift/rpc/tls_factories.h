@@ -13,7 +13,7 @@
 
 #include <thrift/transport/TSSLSocket.h>
 
-#include "thrift/rpc_security.h"
+#include "thrift/rpc/rpc_security.h"
 
 namespace twopc::rpc {
 

@@ -1,4 +1,4 @@
-#include "tools/json_text.h"
+#include "wal/base/json_text.h"
 
 #include <cstdio>
 
