@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/coordinator/temp_dir.h"
-#include "wal/testing/fault_injection_env.h"
+#include "tests/temp_dir.h"
 #include "wal/log_reader.h"
+#include "wal/testing/fault_injection_env.h"
 
 namespace twopc::coordinator {
 namespace {

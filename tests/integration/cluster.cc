@@ -12,11 +12,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <thrift/TOutput.h>
 
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
 #include "thrift/rpc/rpc_util.h"
+#include "tools/txbench/bank_database.h"
+#include "tools/txbench/free_ports.h"
 
 namespace twopc::testing {
 
@@ -90,38 +93,13 @@ bool WriteTokenFile(const std::string& path, const std::string& token, std::stri
   return ok;
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/twopc-it-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) std::abort();
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::vector<int> FreePorts(int count) {
-  // Hold every socket until all are bound, so the ports differ.
-  std::vector<int> sockets;
-  std::vector<int> ports;
-  for (int i = 0; i < count; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof(address);
-    if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      std::abort();
-    }
-    sockets.push_back(fd);
-    ports.push_back(ntohs(address.sin_port));
+  std::string error;
+  std::vector<int> ports = txbench::FreePorts(count, &error);
+  if (ports.empty()) {
+    ADD_FAILURE() << "no free ports: " << error;
+    std::abort();  // nothing can start without them
   }
-  for (int fd : sockets) close(fd);
   return ports;
 }
 
@@ -152,13 +130,7 @@ bool ExecSql(const std::string& db_path, const std::string& sql, std::string* er
 
 bool CreateBankDatabase(const std::string& db_path, int accounts, int64_t balance,
                         std::string* error) {
-  const std::string sql =
-      "CREATE TABLE accounts(id INTEGER PRIMARY KEY, "
-      "balance INTEGER NOT NULL CHECK (balance >= 0));"
-      "WITH RECURSIVE ids(id) AS (SELECT 0 UNION ALL SELECT id + 1 FROM ids WHERE id + 1 < " +
-      std::to_string(accounts) + ") INSERT INTO accounts SELECT id, " + std::to_string(balance) +
-      " FROM ids;";
-  return ExecSql(db_path, sql, error);
+  return txbench::CreateBankDatabase(db_path, accounts, error, balance);
 }
 
 std::optional<int64_t> QueryInt(const std::string& db_path, const std::string& sql) {

@@ -14,23 +14,15 @@
 
 #include "gen-cpp/Participant.h"
 #include "tests/integration/process.h"
+#include "tests/temp_dir.h"
 #include "thrift/rpc/rpc_security.h"
 #include "thrift/rpc/rpc_util.h"
 
 namespace twopc::testing {
 
 // A fresh directory, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+// A fresh directory, removed with everything in it afterwards.
+using TempDir = ::twopc::test::TempDir;
 
 // An open Thrift client of the participant at HOST:PORT (plain TCP), for a
 // test that speaks to an agent as a coordinator would; calls time out after

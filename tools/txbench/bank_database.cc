@@ -13,7 +13,7 @@ bool Exec(sqlite3* db, const char* sql, std::string* error) {
   return false;
 }
 
-bool InsertAccounts(sqlite3* db, int accounts, std::string* error) {
+bool InsertAccounts(sqlite3* db, int accounts, int64_t balance, std::string* error) {
   sqlite3_stmt* insert = nullptr;
   if (sqlite3_prepare_v2(db, "INSERT INTO accounts(id, balance) VALUES (?, ?)", -1, &insert,
                          nullptr) != SQLITE_OK) {
@@ -23,7 +23,7 @@ bool InsertAccounts(sqlite3* db, int accounts, std::string* error) {
   bool ok = true;
   for (int id = 0; id < accounts && ok; ++id) {
     sqlite3_bind_int64(insert, 1, id);
-    sqlite3_bind_int64(insert, 2, kInitialBalance);
+    sqlite3_bind_int64(insert, 2, balance);
     ok = sqlite3_step(insert) == SQLITE_DONE;
     if (!ok) *error = std::string("insert account: ") + sqlite3_errmsg(db);
     sqlite3_reset(insert);
@@ -34,7 +34,8 @@ bool InsertAccounts(sqlite3* db, int accounts, std::string* error) {
 
 }  // namespace
 
-bool CreateBankDatabase(const std::string& db_path, int accounts, std::string* error) {
+bool CreateBankDatabase(const std::string& db_path, int accounts, std::string* error,
+                        int64_t balance) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
@@ -46,7 +47,7 @@ bool CreateBankDatabase(const std::string& db_path, int accounts, std::string* e
                        "CREATE TABLE accounts(id INTEGER PRIMARY KEY, "
                        "balance INTEGER NOT NULL CHECK (balance >= 0))",
                        error) &&
-                  Exec(db, "BEGIN", error) && InsertAccounts(db, accounts, error) &&
+                  Exec(db, "BEGIN", error) && InsertAccounts(db, accounts, balance, error) &&
                   Exec(db, "COMMIT", error);
   if (!ok) *error = db_path + ": " + *error;
   sqlite3_close(db);
