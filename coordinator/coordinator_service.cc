@@ -8,29 +8,19 @@
 
 namespace twopc::coordinator {
 
-namespace {
-
-[[noreturn]] void Throw(rpc::ErrorCode::type code, const std::string& message) {
-  rpc::TxError error;
-  error.code = code;
-  error.message = message;
-  throw error;
-}
-
-}  // namespace
-
 void CoordinatorService::execute(rpc::ExecuteResult& result, const rpc::ExecuteRequest& request) {
   if (auto refusal = rpc::CheckExecuteRequest(request, coordinator_->limits(),
                                               coordinator_->participant_names())) {
-    Throw(refusal->code, refusal->message);
+    rpc::ThrowTxError(refusal->code, refusal->message);
   }
   std::vector<Branch> branches;
   ExecuteOptions options;
   client_internal::FromWire(request, &branches, &options);
   StatusOr<ExecuteResult> done = coordinator_->Execute(branches, options);
   if (!done.ok()) {
-    Throw(done.status().IsBusy() ? rpc::ErrorCode::OVERLOADED : rpc::ErrorCode::INTERNAL,
-          done.status().message());
+    rpc::ThrowTxError(
+        done.status().IsBusy() ? rpc::ErrorCode::OVERLOADED : rpc::ErrorCode::INTERNAL,
+        done.status().message());
   }
   client_internal::ToWire(*done, &result);
 }

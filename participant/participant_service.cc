@@ -9,13 +9,6 @@
 namespace twopc::participant {
 namespace {
 
-[[noreturn]] void Throw(rpc::ErrorCode::type code, const std::string& message) {
-  rpc::TxError error;
-  error.code = code;
-  error.message = message;
-  throw error;
-}
-
 rpc::Vote::type ToThrift(Vote vote) {
   switch (vote) {
     case Vote::kYes:
@@ -49,7 +42,7 @@ SqlValue FromThrift(const rpc::Value& value) {
       if (value.__isset.blob_value) return Blob{value.blob_value};
       break;
   }
-  Throw(rpc::ErrorCode::INVALID_REQUEST, "a parameter's kind does not match its value");
+  rpc::ThrowTxError(rpc::ErrorCode::INVALID_REQUEST, "a parameter's kind does not match its value");
 }
 
 rpc::Value ToThrift(const SqlValue& value) {
@@ -124,9 +117,9 @@ void ParticipantService::prepare_many(rpc::PrepareManyResult& result,
                                       const std::vector<rpc::PrepareRequest>& requests,
                                       const std::vector<int64_t>& commit_first) {
   if (requests.size() > kMaxPrepareBatch) {
-    Throw(rpc::ErrorCode::LIMIT_EXCEEDED, "prepare_many takes at most " +
-                                              std::to_string(kMaxPrepareBatch) + " branches, got " +
-                                              std::to_string(requests.size()));
+    rpc::ThrowTxError(rpc::ErrorCode::LIMIT_EXCEEDED,
+                      "prepare_many takes at most " + std::to_string(kMaxPrepareBatch) +
+                          " branches, got " + std::to_string(requests.size()));
   }
   result.results.assign(requests.size(), rpc::PrepareResult());
   // A branch that fails its checks is refused on its own; the others run.
@@ -196,7 +189,7 @@ void ParticipantService::PrepareBranch(rpc::PrepareResult& result,
 std::vector<SqlStatement> ParticipantService::StatementsOf(const rpc::PrepareRequest& request) {
   // Checked again here: the participant's port is reachable without the coordinator.
   if (auto refusal = rpc::CheckStatements(request.statements, limits_, "the branch")) {
-    Throw(refusal->code, refusal->message);
+    rpc::ThrowTxError(refusal->code, refusal->message);
   }
   std::vector<SqlStatement> statements;
   statements.reserve(request.statements.size());
@@ -213,7 +206,7 @@ std::vector<SqlStatement> ParticipantService::StatementsOf(const rpc::PrepareReq
 
 void ParticipantService::commit(int64_t txid) {
   const rpc::CommitAck ack = AckOf(txid, agent_->Commit(txid));
-  if (!ack.ok) Throw(ack.code, ack.message);
+  if (!ack.ok) rpc::ThrowTxError(ack.code, ack.message);
 }
 
 void ParticipantService::commit_many(std::vector<rpc::CommitAck>& acks,
@@ -241,11 +234,12 @@ void ParticipantService::abort(int64_t txid) {
   Status status = agent_->Abort(txid);
   if (status.ok()) return;
   if (agent_->HeuristicOutcomeOf(txid) == HeuristicOutcome::kCommit) {
-    Throw(rpc::ErrorCode::HEURISTIC_MISMATCH,
-          "transaction " + std::to_string(txid) + " was forced to COMMIT here by an operator");
+    rpc::ThrowTxError(
+        rpc::ErrorCode::HEURISTIC_MISMATCH,
+        "transaction " + std::to_string(txid) + " was forced to COMMIT here by an operator");
   }
-  Throw(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
-        status.message());
+  rpc::ThrowTxError(status.IsAborted() ? rpc::ErrorCode::INVALID_REQUEST : rpc::ErrorCode::INTERNAL,
+                    status.message());
 }
 
 void ParticipantService::list_prepared(std::vector<int64_t>& txids) {
@@ -269,7 +263,7 @@ void ParticipantService::list_in_doubt(std::vector<rpc::PreparedTransaction>& re
 void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
                                const std::vector<rpc::Value>& params) {
   if (auto refusal = rpc::CheckStatement(sql, params, limits_, "the query")) {
-    Throw(refusal->code, refusal->message);
+    rpc::ThrowTxError(refusal->code, refusal->message);
   }
   std::vector<SqlValue> values;
   values.reserve(params.size());
@@ -280,10 +274,10 @@ void ParticipantService::query(rpc::QueryResult& result, const std::string& sql,
       agent_->store()->Query(sql, values, {&budget, query_limits_.max_result_bytes});
   if (!rows.ok()) {
     const Status& status = rows.status();
-    Throw(status.IsInvalidArgument() ? rpc::ErrorCode::INVALID_REQUEST
-          : status.IsLimitExceeded() ? rpc::ErrorCode::LIMIT_EXCEEDED
-                                     : rpc::ErrorCode::INTERNAL,
-          status.message());
+    rpc::ThrowTxError(status.IsInvalidArgument() ? rpc::ErrorCode::INVALID_REQUEST
+                      : status.IsLimitExceeded() ? rpc::ErrorCode::LIMIT_EXCEEDED
+                                                 : rpc::ErrorCode::INTERNAL,
+                      status.message());
   }
   result = ToThrift(std::move(*rows));
 }

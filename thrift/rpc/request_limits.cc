@@ -46,6 +46,13 @@ std::string Join(const std::vector<std::string>& names) {
 
 }  // namespace
 
+void ThrowTxError(ErrorCode::type code, const std::string& message) {
+  TxError error;
+  error.code = code;
+  error.message = message;
+  throw error;
+}
+
 std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<Value>& params,
                                       const StatementLimits& limits, const std::string& where) {
   if (sql.size() > limits.max_sql_bytes) {

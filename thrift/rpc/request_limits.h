@@ -33,6 +33,9 @@ struct Refusal {
   std::string message;
 };
 
+// Throws the TxError a service answers with.
+[[noreturn]] void ThrowTxError(ErrorCode::type code, const std::string& message);
+
 // One statement (`where` names it in the message, e.g. "the query"): within
 // the limits, and every parameter well formed (a known kind, with its value).
 std::optional<Refusal> CheckStatement(const std::string& sql, const std::vector<Value>& params,
