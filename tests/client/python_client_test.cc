@@ -1,5 +1,6 @@
 // The Python client (tools/python) against a real cluster: the example script
-// runs a transfer, and the balances moved on both databases.
+// runs a transfer, and the balances moved on both databases; a branch's
+// SELECT returns its rows; a deadline goes through.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -39,9 +40,35 @@ class PythonClientTest : public ::testing::Test {
     return RunProgram("/usr/bin/env", command);
   }
 
+  // `code` run by Python with the client importable and the coordinator's
+  // address as sys.argv[1].
+  RunResult Python(const std::string& code) const {
+    return RunProgram(
+        "/usr/bin/env",
+        {std::string("PYTHONPATH=") + TWOPC_PYTHON_GEN_DIR + ":" + TWOPC_PYTHON_SOURCE_DIR,
+         "PYTHONDONTWRITEBYTECODE=1", TWOPC_PYTHON, "-c", code, cluster_->coordinator_address()});
+  }
+
   TempDir dir_;
   std::unique_ptr<Cluster> cluster_;
 };
+
+TEST_F(PythonClientTest, ABranchThatReadsReturnsItsRowsAndADeadlineGoesThrough) {
+  const RunResult run = Python(R"(
+import sys
+from twopc_client import Client, Transaction
+with Client(sys.argv[1]) as client:
+    result = client.execute(
+        Transaction()
+        .add("p0", "SELECT id, balance FROM accounts WHERE id < 2 ORDER BY id")
+        .add("p1", "UPDATE accounts SET balance = balance + 1 WHERE id = 3"),
+        wait_applied=True, deadline_ms=60000)
+    print(result.outcome, result.rows)
+)");
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(run.out, "COMMITTED {'p0': [(['id', 'balance'], [[0, 100], [1, 100]])]}\n") << run.err;
+  EXPECT_EQ(ReadBalances(cluster_->db_path(1)), (std::vector<int64_t>{100, 100, 100, 101}));
+}
 
 TEST_F(PythonClientTest, ExampleTransferMovesTheMoneyOnBothDatabases) {
   const RunResult run = Example({"--from", "p0:2", "--to", "p1:0", "--amount", "30"});
