@@ -15,8 +15,8 @@
 
 #include "participant/participant_records.h"
 #include "tests/participant/test_util.h"
-#include "wal/testing/fault_injection_env.h"
 #include "wal/log_reader.h"
+#include "wal/testing/fault_injection_env.h"
 
 namespace twopc::participant {
 
