@@ -676,12 +676,14 @@ StatusOr<ExecuteResult> Coordinator::Execute(const std::vector<Branch>& request,
   }
 
   // Past its deadline a transaction aborts unless a branch already committed
-  // it (one phase): the decision is taken now, or not at all.
-  const bool committed_one_phase = std::any_of(votes.begin(), votes.end(), [](const VoteResult& v) {
-    return v.vote == BranchVote::kCommitted;
-  });
+  // it (one phase): the decision is taken now, or not at all. A branch that
+  // voted NO keeps its own reason (a retry would fail the same way).
+  const bool committed_or_refused =
+      std::any_of(votes.begin(), votes.end(), [](const VoteResult& v) {
+        return v.vote == BranchVote::kCommitted || v.vote == BranchVote::kNo;
+      });
   const bool past_deadline =
-      transaction_deadline && Clock::now() >= *transaction_deadline && !committed_one_phase;
+      transaction_deadline && Clock::now() >= *transaction_deadline && !committed_or_refused;
   Actions decided;
   if (past_deadline) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -707,8 +709,8 @@ StatusOr<ExecuteResult> Coordinator::Execute(const std::vector<Branch>& request,
     BranchResult& branch = result.branches.emplace_back();
     branch.participant = names[i];
     branch.changes = std::move(votes[i].changes);
-    for (const rpc::QueryResult& rows : votes[i].rows) {
-      branch.rows.push_back(client_internal::FromWire(rows));
+    for (rpc::QueryResult& rows : votes[i].rows) {
+      branch.rows.push_back(client_internal::FromWire(std::move(rows)));
     }
   }
 

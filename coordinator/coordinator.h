@@ -72,7 +72,7 @@ class Coordinator {
   // request must have passed the edge's checks (rpc::CheckExecuteRequest
   // with limits() and participant_names(): known participants, one branch
   // each, sizes). Busy ("overloaded: ...") when --max_in_flight transactions
-  // are running; Internal when this start used up its txids.
+  // are running; LimitExceeded when this start used up its txids.
   StatusOr<ExecuteResult> Execute(const std::vector<Branch>& branches,
                                   const ExecuteOptions& options);
   Outcome StatusOf(int64_t txid);

@@ -1,5 +1,7 @@
 #include "coordinator/client/wire.h"
 
+#include "thrift/rpc/wire_enum.h"
+
 namespace twopc::client_internal {
 
 void ToWire(const Value& value, rpc::Value* out) {
@@ -56,7 +58,9 @@ void ToWire(const Transaction& transaction, const ExecuteOptions& options,
 }
 
 Value FromWire(const rpc::Value& value) {
-  switch (value.kind) {
+  // Any number may arrive in `kind` (a newer peer): read it raw, and a value
+  // of no known kind is NULL.
+  switch (rpc::WireEnumValue(value.kind)) {
     case rpc::ValueKind::NULL_VALUE:
       return Value::Null();
     case rpc::ValueKind::INTEGER:
@@ -118,6 +122,29 @@ QueryResult FromWire(const rpc::QueryResult& result) {
     std::vector<Value>& values = out.rows.emplace_back();
     values.reserve(row.values.size());
     for (const rpc::Value& value : row.values) values.push_back(FromWire(value));
+  }
+  return out;
+}
+
+QueryResult FromWire(rpc::QueryResult&& result) {
+  QueryResult out;
+  out.columns = std::move(result.columns);
+  out.rows.reserve(result.rows.size());
+  for (rpc::Row& row : result.rows) {
+    std::vector<Value>& values = out.rows.emplace_back();
+    values.reserve(row.values.size());
+    for (rpc::Value& value : row.values) {
+      switch (rpc::WireEnumValue(value.kind)) {
+        case rpc::ValueKind::TEXT:
+          values.push_back(Value::Text(std::move(value.text_value)));
+          break;
+        case rpc::ValueKind::BLOB:
+          values.push_back(Value::Blob(std::move(value.blob_value)));
+          break;
+        default:
+          values.push_back(FromWire(value));
+      }
+    }
   }
   return out;
 }

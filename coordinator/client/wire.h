@@ -29,6 +29,7 @@ Outcome FromWire(rpc::Outcome::type outcome);
 ErrorCode FromWire(rpc::ErrorCode::type code);
 void FromWire(const rpc::ExecuteResult& result, ExecuteResult* out);
 QueryResult FromWire(const rpc::QueryResult& result);
+QueryResult FromWire(rpc::QueryResult&& result);  // moves the strings
 HealthInfo FromWire(const rpc::Health& health);
 InDoubtTransaction FromWire(const rpc::InDoubtTransaction& transaction);
 

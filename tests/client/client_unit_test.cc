@@ -2,6 +2,8 @@
 // conversions to and from the wire types, error codes, the idle-socket check.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -66,6 +68,29 @@ TEST(ClientWireTest, EveryValueKindRoundTrips) {
   EXPECT_EQ(wire.kind, rpc::ValueKind::INTEGER);
   EXPECT_FALSE(wire.__isset.text_value);
   EXPECT_TRUE(wire.__isset.integer_value);
+}
+
+// Rows come from participants, which may be newer: a kind this build does
+// not know is read raw (never loaded as the enum) and becomes NULL.
+TEST(ClientWireTest, AValueOfAnUnknownKindIsNull) {
+  rpc::Value wire;
+  wire.__set_text_value("x");
+  const int32_t unknown_kind = 63;
+  std::memcpy(&wire.kind, &unknown_kind, sizeof unknown_kind);
+  EXPECT_EQ(FromWire(wire), Value::Null());
+  rpc::QueryResult rows;
+  rows.columns = {"c"};
+  rows.rows.emplace_back();
+  rows.rows[0].values.resize(2);
+  // Written in place: even copying a Value loads its kind as the enum.
+  rows.rows[0].values[0].__set_text_value("x");
+  std::memcpy(&rows.rows[0].values[0].kind, &unknown_kind, sizeof unknown_kind);
+  rows.rows[0].values[1].kind = rpc::ValueKind::TEXT;
+  rows.rows[0].values[1].__set_text_value("moved");
+  const QueryResult read = FromWire(std::move(rows));
+  ASSERT_EQ(read.rows.size(), 1u);
+  EXPECT_EQ(read.rows[0][0], Value::Null());
+  EXPECT_EQ(read.rows[0][1], Value::Text("moved"));
 }
 
 TEST(ClientWireTest, RequestCarriesBranchesParamsExpectationsAndOptions) {

@@ -170,5 +170,23 @@ TEST_F(LockWaitTest, ATransactionPastItsDeadlineAbortsWhileItsBranchWaits) {
   EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
 }
 
+TEST_F(LockWaitTest, PastTheDeadlineABranchThatVotedNoKeepsItsReason) {
+  constexpr int64_t kT0 = 4444;
+  auto p1 = PrepareByHand(kT0, Add(3));
+  ASSERT_FALSE(HasFailure());
+  // p0 refuses at once (CHECK balance >= 0); p1 waits for T0 past the deadline.
+  Transaction doomed;
+  doomed.Add("p0", "UPDATE accounts SET balance = balance - 5000 WHERE id = 1").Add("p1", Add(3));
+  Client client(ClientOptions{cluster_->coordinator_address()});
+  const ExecuteResult result = client.Execute(doomed, ExecuteOptions{kDeadlineMs, true, 300});
+  EXPECT_EQ(result.outcome, Outcome::kAborted);
+  EXPECT_NE(result.reason.find("CHECK constraint failed"), std::string::npos) << result.reason;
+  EXPECT_EQ(AbortedFor("deadline"), 0.0);
+  EXPECT_EQ(AbortedFor("voted_no"), 1.0);
+
+  (*p1)->abort(kT0);
+  EXPECT_TRUE(WaitFor([&] { return cluster_->NothingInDoubt(); }, kDeadlineMs));
+}
+
 }  // namespace
 }  // namespace twopc::testing
