@@ -16,7 +16,7 @@ void CoordinatorService::execute(rpc::ExecuteResult& result, const rpc::ExecuteR
   std::vector<Branch> branches;
   ExecuteOptions options;
   client_internal::FromWire(request, &branches, &options);
-  StatusOr<ExecuteResult> done = coordinator_->Execute(branches, options);
+  StatusOr<ExecuteResult> done = coordinator_->Execute(std::move(branches), options);
   if (!done.ok()) {
     rpc::ThrowTxError(
         done.status().IsBusy() ? rpc::ErrorCode::OVERLOADED : rpc::ErrorCode::INTERNAL,

@@ -6,10 +6,11 @@
 #include <cstdint>
 #include <optional>
 
-#include "coordinator/transaction_machine.h"
 #include "wal/base/recent_txid_map.h"
 
 namespace twopc::coordinator {
+
+enum class TxnOutcome { kCommitted, kAborted };
 
 class RecentOutcomes {
  public:

@@ -11,6 +11,7 @@
 #include "coordinator/coordinator.h"
 #include "coordinator/coordinator_admin.h"
 #include "coordinator/coordinator_service.h"
+#include "coordinator/thrift_participant_channel.h"
 #include "coordinator/wal_decision_log.h"
 #include "gen-cpp/Coordinator.h"
 #include "thrift/rpc/rpc_util.h"
@@ -27,7 +28,7 @@ DEFINE_string(wal_dir, "", "directory of the coordinator's decision log (require
 DEFINE_int32(prepare_timeout_ms, 5000,
              "default time to wait for every vote; a transaction may ask for another");
 DEFINE_int32(commit_timeout_ms, 5000, "time to wait for one participant to acknowledge a commit");
-DEFINE_int32(fanout_threads, 64, "threads sending aborts after the client was answered");
+DEFINE_int32(fanout_threads, 64, "worker threads for participant calls and COMMIT syncs");
 DEFINE_int32(commit_linger_us, 2000,
              "how long a commit decision waits to ride on a prepare to the same participant "
              "before it is sent on its own");
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
     return Fail("--admin-listen: " + error);
   }
 
-  std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantPool>> participants;
+  std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantChannel>> participants;
   for (const std::string& value : participant_flags) {
     const size_t eq = value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -121,8 +122,8 @@ int main(int argc, char** argv) {
       return Fail("--participant " + name + ": " + error);
     }
     if (participants.count(name)) return Fail("--participant " + name + " given twice");
-    participants[name] =
-        std::make_unique<twopc::coordinator::ParticipantPool>(name, address, 2000, security);
+    participants[name] = std::make_unique<twopc::coordinator::ThriftParticipantChannel>(
+        name, address, 2000, security);
   }
   if (participants.empty()) return Fail("at least one --participant NAME=HOST:PORT is required");
 

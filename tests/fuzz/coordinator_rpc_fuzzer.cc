@@ -16,6 +16,7 @@
 
 #include "coordinator/coordinator.h"
 #include "coordinator/coordinator_service.h"
+#include "coordinator/thrift_participant_channel.h"
 #include "coordinator/wal_decision_log.h"
 #include "gen-cpp/Coordinator.h"
 #include "tests/fuzz/fake_participant.h"
@@ -50,14 +51,14 @@ Served* Coordinator() {
     Check(epoch.ok(), "begin an epoch");
 
     const int fake_port = twopc::fuzz::StartFakeParticipant();
-    std::map<std::string, std::unique_ptr<c::ParticipantPool>> participants;
+    std::map<std::string, std::unique_ptr<c::ParticipantChannel>> participants;
     for (const char* name : {"p0", "p1"}) {
-      participants[name] = std::make_unique<c::ParticipantPool>(
+      participants[name] = std::make_unique<c::ThriftParticipantChannel>(
           name, twopc::rpc::HostPort{"127.0.0.1", fake_port}, 1000);
     }
     // Port 1 on loopback refuses at once: an unreachable participant.
-    participants["p2"] =
-        std::make_unique<c::ParticipantPool>("p2", twopc::rpc::HostPort{"127.0.0.1", 1}, 1000);
+    participants["p2"] = std::make_unique<c::ThriftParticipantChannel>(
+        "p2", twopc::rpc::HostPort{"127.0.0.1", 1}, 1000);
 
     c::CoordinatorOptions options;
     options.default_prepare_timeout = std::chrono::milliseconds(1000);

@@ -184,33 +184,5 @@ TEST(ExecuteRequestLimitsTest, StatementLimitsApplyToEveryBranch) {
   EXPECT_EQ(refusal->message, "too many statements in the branch for 'p1': 2 > 1");
 }
 
-TEST(InFlightLimitTest, OverloadedFromTheLimitOn) {
-  EXPECT_FALSE(CheckInFlight(0, 2));
-  EXPECT_FALSE(CheckInFlight(1, 2));
-  auto full = CheckInFlight(2, 2);
-  ASSERT_TRUE(full);
-  EXPECT_EQ(full->code, ErrorCode::OVERLOADED);
-  EXPECT_EQ(full->message, "overloaded: 2 transactions in flight (--max_in_flight 2); retry later");
-}
-
-TEST(PrepareTimeoutTest, DefaultUnlessAskedAndNeverAboveTheMaximum) {
-  using std::chrono::milliseconds;
-  EXPECT_EQ(EffectivePrepareTimeout(0, milliseconds(5000), milliseconds(60000)),
-            milliseconds(5000));
-  EXPECT_EQ(EffectivePrepareTimeout(200, milliseconds(5000), milliseconds(60000)),
-            milliseconds(200));
-  EXPECT_EQ(EffectivePrepareTimeout(90000, milliseconds(5000), milliseconds(60000)),
-            milliseconds(60000));
-  EXPECT_EQ(EffectivePrepareTimeout(0, milliseconds(5000), milliseconds(1000)), milliseconds(1000));
-}
-
-TEST(PrepareTimeoutTest, TheParticipantIsAskedToStopBeforeTheCoordinatorStopsWaiting) {
-  EXPECT_EQ(BranchTimeoutMs(3000), 2700);    // a tenth less
-  EXPECT_EQ(BranchTimeoutMs(60000), 59500);  // at most 500 ms less
-  EXPECT_EQ(BranchTimeoutMs(5), 5);
-  EXPECT_EQ(BranchTimeoutMs(0), 1);  // out of time: still a limit, never "none"
-  EXPECT_EQ(BranchTimeoutMs(-20), 1);
-}
-
 }  // namespace
 }  // namespace twopc::rpc

@@ -124,23 +124,4 @@ std::optional<Refusal> CheckExecuteRequest(const ExecuteRequest& request,
   return std::nullopt;
 }
 
-std::optional<Refusal> CheckInFlight(size_t in_flight, size_t max_in_flight) {
-  if (in_flight < max_in_flight) return std::nullopt;
-  return Refusal{ErrorCode::OVERLOADED, "overloaded: " + std::to_string(in_flight) +
-                                            " transactions in flight (--max_in_flight " +
-                                            std::to_string(max_in_flight) + "); retry later"};
-}
-
-std::chrono::milliseconds EffectivePrepareTimeout(int32_t timeout_ms,
-                                                  std::chrono::milliseconds default_timeout,
-                                                  std::chrono::milliseconds max) {
-  if (timeout_ms <= 0) return std::min(default_timeout, max);
-  return std::min(std::chrono::milliseconds(timeout_ms), max);
-}
-
-int32_t BranchTimeoutMs(int64_t remaining_ms) {
-  const int64_t margin = std::min<int64_t>(remaining_ms / 10, 500);
-  return static_cast<int32_t>(std::clamp<int64_t>(remaining_ms - margin, 1, INT32_MAX));
-}
-
 }  // namespace twopc::rpc
