@@ -17,6 +17,8 @@ CallFailure::Kind KindOf(rpc::ErrorCode::type code) {
       return CallFailure::Kind::kHeuristicMismatch;
     case rpc::ErrorCode::UNAUTHENTICATED:
       return CallFailure::Kind::kUnauthenticated;
+    case rpc::ErrorCode::INTERNAL:
+      return CallFailure::Kind::kFailed;
     default:
       return CallFailure::Kind::kRefused;
   }

@@ -201,7 +201,10 @@ Status Agent::Checkpoint() {
   // records were in segments deleted now, and they are not in this snapshot.
   const int64_t now_s = WallClockMillis() / 1000;
   if (previous_checkpoint_s_ > 0) {
-    Status pruned = store_->PruneApplied(previous_checkpoint_s_ - 1);
+    // Kept for a while in any case: a coordinator that lost a one-phase vote
+    // asks with an abort up to its prepare timeout (at most 60 s) later, and
+    // this table is what remembers that the branch committed.
+    Status pruned = store_->PruneApplied(std::min(previous_checkpoint_s_ - 1, now_s - 120));
     if (!pruned.ok()) LOG(WARNING) << "pruning the bookkeeping table: " << pruned.ToString();
   }
   previous_checkpoint_s_ = now_s;
@@ -612,6 +615,23 @@ std::vector<Status> Agent::CommitManyImpl(const std::vector<int64_t>& txids,
 }
 
 Status Agent::Abort(int64_t txid) {
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TxnState state;
+    known = table_.Find(txid, &state);
+  }
+  if (!known) {
+    // Unknown here may mean committed in one phase before this agent
+    // restarted: the bookkeeping table remembers it, and a coordinator that
+    // lost the vote asks with this abort (an acknowledgement would tell it
+    // the transaction aborted).
+    StatusOr<bool> applied = store_->IsApplied(txid);
+    if (!applied.ok()) return applied.status();
+    if (*applied) {
+      return Status::Aborted(TxidText(txid) + " is already committed here; it cannot abort");
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto h = heuristics_.find(txid);

@@ -468,9 +468,10 @@ void CoordinatorCore::OnAbortDone(const AbortCall& call, const std::optional<Cal
     return;
   }
   const int64_t txid = txn->txid;
-  if (failure->answered() && failure->kind != CallFailure::Kind::kUnauthenticated) {
-    // The agent refuses to abort what it committed; a refusal of the call
-    // itself (a token mismatch) says nothing about the branch.
+  if (failure->kind == CallFailure::Kind::kRefused ||
+      failure->kind == CallFailure::Kind::kHeuristicMismatch) {
+    // The agent refuses to abort what it committed. A refusal of the call
+    // itself (a token mismatch) or a failure there says nothing of the branch.
     LOG(INFO) << "one-phase transaction " << txid << " committed at " << branch.participant << ": "
               << failure->message;
     ReplyTo(*txn, Outcome::kCommitted, "", out);

@@ -18,7 +18,8 @@ namespace twopc::coordinator {
 struct CallFailure {
   enum class Kind {
     kTransport,          // no answer: unreachable, timed out, broken connection
-    kRefused,            // the participant answered with an error
+    kRefused,            // the participant refused it (an abort: committed there)
+    kFailed,             // the participant tried and failed (an internal error)
     kUnauthenticated,    // refused the call itself (token): says nothing of a branch
     kHeuristicMismatch,  // commit refused: an operator forced ABORT there
   };

@@ -311,6 +311,18 @@ TEST_F(AgentTest, OnePhaseCommitsAtOnceAndPreparesNothing) {
   EXPECT_EQ(Prepare(2, {Debit(1, 5)}).vote, Vote::kYes) << "one-phase must release its rows";
 }
 
+// Found by the simulation (seed 196): the coordinator lost the COMMITTED
+// vote, this agent restarted, and the abort the coordinator then sends to
+// learn the outcome was acknowledged: the client heard ABORTED.
+TEST_F(AgentTest, AfterARestartAnAbortOfABranchCommittedInOnePhaseIsRefused) {
+  ASSERT_EQ(agent_->Prepare(1, {Debit(1, 30)}, /*one_phase=*/true).vote, Vote::kCommitted);
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  const Status refused = agent_->Abort(1);
+  EXPECT_TRUE(refused.IsAborted()) << refused.ToString();
+  EXPECT_EQ(Balance(1), 70);
+  EXPECT_TRUE(agent_->Abort(99).ok()) << "an unknown txid is still acknowledged";
+}
+
 TEST_F(AgentTest, FailingBranchVotesNoWithSqliteReason) {
   const PrepareReply reply = Prepare(1, {Debit(3, 11)});
   EXPECT_EQ(reply.vote, Vote::kNo);

@@ -43,6 +43,9 @@ class FaultInjectionEnv : public Env {
   // While set, WritableFile::Sync / Append fail with IoError (a disk error, a full disk).
   void SetFailSync(bool fail) { fail_sync_ = fail; }
   void SetFailAppend(bool fail) { fail_append_ = fail; }
+  // A disk that lies: Sync reports success and makes nothing durable (a
+  // deliberately broken variant for the simulation to catch).
+  void SetSyncLies(bool lies) { sync_lies_ = lies; }
   // While cleared, WritableFile::Preallocate says NotSupported, as on a file system
   // without fallocate.
   void SetPreallocateSupported(bool supported) { preallocate_supported_ = supported; }
@@ -80,6 +83,7 @@ class FaultInjectionEnv : public Env {
 
   Env* const base_;
   std::atomic<bool> fail_sync_{false};
+  std::atomic<bool> sync_lies_{false};
   std::atomic<bool> fail_append_{false};
   std::atomic<bool> preallocate_supported_{true};
   std::mutex mu_;
