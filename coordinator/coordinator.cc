@@ -44,7 +44,8 @@ Coordinator::Coordinator(const CoordinatorOptions& options, DecisionLog* log,
       channels_(std::move(participants)),
       names_(NamesOf(channels_)),
       core_(CoreOptionsOf(options), clock, names_, epoch, std::move(recovered), &metrics_),
-      workers_(options.fanout_threads) {}
+      workers_(options.fanout_threads),
+      abort_workers_(std::max<size_t>(1, options.fanout_threads / 4)) {}
 
 Coordinator::~Coordinator() { Stop(); }
 
@@ -62,16 +63,27 @@ void Coordinator::Stop() {
   // Calls still queued are dropped: the log delivers committed decisions
   // again after a restart, and presumed abort covers the rest.
   workers_.Stop();
+  abort_workers_.Stop();
   // Whoever still waits will not hear more from this process.
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [request_id, waiting] : waiting_) {
     std::lock_guard<std::mutex> answer(waiting->mu);
-    waiting->result.outcome = Outcome::kUnknown;
-    waiting->result.reason = "the coordinator is stopping; ask for the transaction's status later";
+    waiting->result.txid = waiting->txid;
+    if (core_.StatusOf(waiting->txid) == Outcome::kCommitted) {
+      waiting->result.outcome = Outcome::kCommitted;
+      waiting->result.reason =
+          "committed; some participants have not applied it yet (the coordinator is stopping; "
+          "it delivers the decision again when it restarts)";
+    } else {
+      waiting->result.outcome = Outcome::kUnknown;
+      waiting->result.reason =
+          "the coordinator is stopping; ask for the transaction's status later";
+    }
     waiting->done = true;
     waiting->cv.notify_one();
   }
   waiting_.clear();
+  waiting_by_txid_.clear();
 }
 
 std::map<std::string, std::string> Coordinator::participant_addresses() const {
@@ -80,28 +92,36 @@ std::map<std::string, std::string> Coordinator::participant_addresses() const {
   return out;
 }
 
-bool Coordinator::stopping() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return stopping_;
-}
-
 size_t Coordinator::undelivered() const {
   std::lock_guard<std::mutex> lock(mu_);
   return core_.undelivered();
 }
 
 template <typename Event>
-void Coordinator::Step(const Event& event) {
+CoreActions Coordinator::Step(const Event& event) {
   CoreActions actions;
   std::vector<std::pair<Waiting*, ExecuteResult>> answered;
+  std::vector<std::pair<Waiting*, LogAppend>> handed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     event(&actions);
     for (Reply& reply : actions.replies) {
       auto it = waiting_.find(reply.request_id);
       if (it == waiting_.end()) continue;
+      waiting_by_txid_.erase(it->second->txid);
       answered.emplace_back(it->second, std::move(reply.result));
       waiting_.erase(it);
+    }
+    // A COMMIT record is synced by the thread of the client waiting for it:
+    // it wakes once, for the sync, and is answered on its own thread.
+    for (auto it = actions.appends.begin(); it != actions.appends.end();) {
+      auto waiting = waiting_by_txid_.find(it->txid);
+      if (it->kind != LogAppend::Kind::kCommit || waiting == waiting_by_txid_.end()) {
+        ++it;
+        continue;
+      }
+      handed.emplace_back(waiting->second, std::move(*it));
+      it = actions.appends.erase(it);
     }
     const std::optional<Clock::TimePoint> wake = core_.NextWake();
     if (wake && *wake < timer_wake_) {
@@ -109,15 +129,20 @@ void Coordinator::Step(const Event& event) {
       timer_cv_.notify_one();
     }
   }
+  // Notified under their locks: a waiter cannot return (and destroy its
+  // Waiting) before this thread is done with it.
+  for (auto& [waiting, append] : handed) {
+    std::lock_guard<std::mutex> lock(waiting->mu);
+    waiting->appends.push_back(std::move(append));
+    waiting->cv.notify_one();
+  }
   for (auto& [waiting, result] : answered) {
-    // Notified under its lock: the waiter cannot return (and destroy it)
-    // before this thread is done with it.
     std::lock_guard<std::mutex> lock(waiting->mu);
     waiting->result = std::move(result);
     waiting->done = true;
     waiting->cv.notify_one();
   }
-  Start(std::move(actions));
+  return actions;
 }
 
 void Coordinator::Start(CoreActions actions) {
@@ -131,13 +156,7 @@ void Coordinator::Start(CoreActions actions) {
   }
   for (PrepareCall& call : actions.prepares) {
     workers_.Post([this, call = std::move(call)]() mutable {
-      ParticipantChannel* channel = channels_.at(call.participant).get();
-      PrepareManyReply reply;
-      const std::optional<CallFailure> failure = channel->PrepareMany(
-          call.items, call.commits, MillisUntil(clock_, call.deadline), &reply);
-      Step([&](CoreActions* out) {
-        core_.OnPrepareDone(call.call_id, failure, std::move(reply), out);
-      });
+      RunPrepares(std::move(call), /*keep_line=*/true);
     });
   }
   for (CommitCall& call : actions.commits) {
@@ -146,19 +165,45 @@ void Coordinator::Start(CoreActions actions) {
       const std::optional<CallFailure> failure =
           channels_.at(call.participant)
               ->CommitMany(call.txids, options_.commit_rpc_timeout.count(), &acks);
-      Step([&](CoreActions* out) { core_.OnCommitDone(call.call_id, failure, acks, out); });
+      Start(Step([&](CoreActions* out) { core_.OnCommitDone(call.call_id, failure, acks, out); }));
     });
   }
   for (AbortCall& call : actions.aborts) {
-    workers_.Post([this, call = std::move(call)] {
+    WorkerPool& pool = call.learns_outcome ? workers_ : abort_workers_;
+    pool.Post([this, call = std::move(call)] {
       const std::optional<CallFailure> failure =
           channels_.at(call.participant)->Abort(call.txid, options_.commit_rpc_timeout.count());
       // Presumed abort: a participant that missed it will ask and be told ABORT.
       if (failure)
         VLOG(1) << "abort of " << call.txid << " to " << call.participant << ": "
                 << failure->message;
-      Step([&](CoreActions* out) { core_.OnAbortDone(call, failure, out); });
+      Start(Step([&](CoreActions* out) { core_.OnAbortDone(call, failure, out); }));
     });
+  }
+}
+
+void Coordinator::RunPrepares(PrepareCall call, bool keep_line) {
+  while (true) {
+    ParticipantChannel* channel = channels_.at(call.participant).get();
+    PrepareManyReply reply;
+    const std::optional<CallFailure> failure =
+        channel->PrepareMany(call.items, call.commits, MillisUntil(clock_, call.deadline), &reply);
+    CoreActions next = Step([&](CoreActions* out) {
+      core_.OnPrepareDone(call.call_id, failure, std::move(reply), out);
+    });
+    // The line's next call stays on this thread: no wake-up between calls.
+    std::optional<PrepareCall> again;
+    if (keep_line) {
+      for (auto it = next.prepares.begin(); it != next.prepares.end(); ++it) {
+        if (it->participant != call.participant) continue;
+        again = std::move(*it);
+        next.prepares.erase(it);
+        break;
+      }
+    }
+    Start(std::move(next));
+    if (!again) return;
+    call = std::move(*again);
   }
 }
 
@@ -174,7 +219,7 @@ void Coordinator::Append(const LogAppend& append) {
                    << logged.ToString();
       }
       TWOPC_FAIL_POINT("coordinator_after_commit_logged");
-      Step([&](CoreActions* out) { core_.OnCommitLogged(append.txid, out); });
+      Start(Step([&](CoreActions* out) { core_.OnCommitLogged(append.txid, out); }));
       return;
     }
     case LogAppend::Kind::kEnd: {
@@ -197,7 +242,7 @@ void Coordinator::TimerLoop() {
     timer_wake_ = wake.value_or(Clock::TimePoint::max());
     if (wake && clock_->Now() >= *wake) {
       lock.unlock();
-      Step([this](CoreActions* out) { core_.Tick(out); });
+      Start(Step([this](CoreActions* out) { core_.Tick(out); }));
       lock.lock();
       continue;
     }
@@ -214,7 +259,7 @@ StatusOr<ExecuteResult> Coordinator::Execute(std::vector<Branch> branches,
                                              const ExecuteOptions& options) {
   Waiting waiting;
   Status refused;
-  Step([&](CoreActions* out) {
+  CoreActions actions = Step([&](CoreActions* out) {
     if (stopping_) {
       refused = Status::Aborted("the coordinator is stopping");
       return;
@@ -225,11 +270,30 @@ StatusOr<ExecuteResult> Coordinator::Execute(std::vector<Branch> branches,
       refused = txid.status();
       return;
     }
+    waiting.txid = *txid;
     waiting_[request_id] = &waiting;
+    waiting_by_txid_[*txid] = &waiting;
   });
   if (!refused.ok()) return refused;
+  // One prepare call leaves on this thread (the others on workers), as a
+  // lone transaction's would with no driver at all.
+  std::optional<PrepareCall> mine;
+  if (!actions.prepares.empty()) {
+    mine = std::move(actions.prepares.front());
+    actions.prepares.erase(actions.prepares.begin());
+  }
+  Start(std::move(actions));
+  if (mine) RunPrepares(std::move(*mine), /*keep_line=*/false);
   std::unique_lock<std::mutex> lock(waiting.mu);
-  waiting.cv.wait(lock, [&waiting] { return waiting.done; });
+  while (true) {
+    waiting.cv.wait(lock, [&waiting] { return waiting.done || !waiting.appends.empty(); });
+    if (waiting.appends.empty()) break;  // done
+    const LogAppend append = std::move(waiting.appends.front());
+    waiting.appends.pop_front();
+    lock.unlock();
+    Append(append);
+    lock.lock();
+  }
   return std::move(waiting.result);
 }
 
@@ -253,9 +317,9 @@ Decision Coordinator::Resolve(int64_t txid, const std::string& participant) {
 
 void Coordinator::ReportHeuristicMismatch(int64_t txid, const std::string& participant,
                                           bool forced_commit) {
-  Step([&](CoreActions* out) {
+  Start(Step([&](CoreActions* out) {
     core_.ReportHeuristicMismatch(txid, participant, forced_commit, out);
-  });
+  }));
 }
 
 std::vector<InDoubtTransaction> Coordinator::InDoubt() {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -36,7 +37,8 @@ struct CoordinatorOptions {
   // How long a commit decision waits for a prepare to the same participant to
   // carry it before it is sent on its own.
   std::chrono::microseconds commit_linger{2000};
-  // Workers for participant calls and log appends.
+  // Workers for participant calls and log appends (and a quarter as many
+  // more for courtesy aborts).
   size_t fanout_threads = 64;
   rpc::RequestLimits limits;
   // Transactions between execute and the end of their delivery; one more is
@@ -81,23 +83,27 @@ class Coordinator {
   std::map<std::string, std::string> participant_addresses() const;
   size_t undelivered() const;
   const CoordinatorMetrics& metrics() const { return metrics_; }
-  // Stop was called: new transactions are refused.
-  bool stopping() const;
 
  private:
   // A client's request waiting for its Reply.
   struct Waiting {
+    int64_t txid = 0;
     std::mutex mu;
     std::condition_variable cv;
     bool done = false;
     ExecuteResult result;
+    std::deque<LogAppend> appends;  // its COMMIT record, for this thread to sync
   };
 
-  // Feeds one event to the core (under mu_), hands replies to their waiting
-  // threads and starts the actions that came out.
+  // Feeds one event to the core (under mu_), hands replies and COMMIT
+  // records to their waiting threads, and returns the other actions.
   template <typename Event>
-  void Step(const Event& event);
+  CoreActions Step(const Event& event);
+  // Starts the actions on workers.
   void Start(CoreActions actions);
+  // Makes a prepare call and feeds its answer to the core; with keep_line,
+  // then makes the next call to the same participant too, and so on.
+  void RunPrepares(PrepareCall call, bool keep_line);
   void Append(const LogAppend& append);
   void TimerLoop();
 
@@ -111,13 +117,17 @@ class Coordinator {
   mutable std::mutex mu_;  // guards the core, the waiting requests and the timer's plan
   CoordinatorCore core_;
   uint64_t next_request_ = 1;
-  std::unordered_map<uint64_t, Waiting*> waiting_;
+  std::unordered_map<uint64_t, Waiting*> waiting_;         // by request id
+  std::unordered_map<int64_t, Waiting*> waiting_by_txid_;  // the same, by txid
   std::condition_variable timer_cv_;
   Clock::TimePoint timer_wake_ = Clock::TimePoint::max();
   bool stopping_ = false;
   std::thread timer_;
-  // Last: stopped first, as its jobs use everything above.
+  // Last: stopped first, as their jobs use everything above.
   WorkerPool workers_;
+  // Courtesy aborts apart, so that aborts stuck on an unreachable
+  // participant never delay prepares and COMMIT syncs for the others.
+  WorkerPool abort_workers_;
 };
 
 }  // namespace twopc::coordinator

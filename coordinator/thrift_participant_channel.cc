@@ -6,6 +6,7 @@
 #include <thrift/Thrift.h>
 
 #include "coordinator/client/wire.h"
+#include "coordinator/core/timeouts.h"
 
 namespace twopc::coordinator {
 
@@ -17,10 +18,13 @@ CallFailure::Kind KindOf(rpc::ErrorCode::type code) {
       return CallFailure::Kind::kHeuristicMismatch;
     case rpc::ErrorCode::UNAUTHENTICATED:
       return CallFailure::Kind::kUnauthenticated;
-    case rpc::ErrorCode::INTERNAL:
-      return CallFailure::Kind::kFailed;
-    default:
+    case rpc::ErrorCode::INVALID_REQUEST:
+      // What the agent answers an abort of a branch it committed, or a
+      // commit of one it aborted.
       return CallFailure::Kind::kRefused;
+    default:
+      // Anything else says nothing of the branch.
+      return CallFailure::Kind::kFailed;
   }
 }
 
@@ -82,7 +86,10 @@ std::optional<CallFailure> ThriftParticipantChannel::PrepareMany(
     }
     request.__set_one_phase(items[i].one_phase);
     if (items[i].waited_ms > 0) request.__set_waited_ms(items[i].waited_ms);
-    request.__set_timeout_ms(items[i].timeout_ms);
+    // The participant stops the branch's SQL before its transaction stops waiting.
+    request.__set_timeout_ms(BranchTimeoutMs(
+        std::chrono::duration_cast<std::chrono::milliseconds>(items[i].deadline - clock_->Now())
+            .count()));
   }
   rpc::PrepareManyResult result;
   std::optional<CallFailure> failure = Run(timeout_ms, [&](ParticipantPool::Client& client) {

@@ -12,8 +12,9 @@ namespace twopc::coordinator {
 class ThriftParticipantChannel final : public ParticipantChannel {
  public:
   ThriftParticipantChannel(std::string name, const rpc::HostPort& address,
-                           int connect_timeout_ms = 2000, rpc::SecurityOptions security = {})
-      : pool_(std::move(name), address, connect_timeout_ms, std::move(security)) {}
+                           int connect_timeout_ms = 2000, rpc::SecurityOptions security = {},
+                           const Clock* clock = SystemClock::Get())
+      : pool_(std::move(name), address, connect_timeout_ms, std::move(security)), clock_(clock) {}
 
   std::string address() const override { return pool_.address().ToString(); }
   std::optional<CallFailure> PrepareMany(const std::vector<PrepareItem>& items,
@@ -31,6 +32,7 @@ class ThriftParticipantChannel final : public ParticipantChannel {
   std::optional<CallFailure> Run(int64_t timeout_ms, const Call& call);
 
   ParticipantPool pool_;
+  const Clock* const clock_;  // the one the items' deadlines are on
 };
 
 }  // namespace twopc::coordinator

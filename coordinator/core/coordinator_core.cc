@@ -106,6 +106,7 @@ StatusOr<int64_t> CoordinatorCore::Submit(uint64_t request_id, std::vector<Branc
     txn.deadline_ms = options.deadline_ms;
     txn.transaction_deadline = now + std::chrono::milliseconds(options.deadline_ms);
     txn.deadline = std::min(txn.deadline, *txn.transaction_deadline);
+    txn.timeout_ms = MillisBetween(now, txn.deadline);
   }
   txn.deadline_timer = timers_.emplace(txn.deadline, Timer{Timer::Kind::kDeadline, txid, 0, 0});
   txn.branches.resize(branches.size());
@@ -153,8 +154,8 @@ void CoordinatorCore::SendPrepares(const std::string& participant, CoreActions* 
     if (branch.conflicts > 0) {
       item.waited_ms = static_cast<int32_t>(MillisBetween(branch.busy_since, now));
     }
-    // The participant stops the branch's SQL before this transaction stops waiting.
-    item.timeout_ms = BranchTimeoutMs(MillisBetween(now, txn->deadline));
+    item.deadline = txn->deadline;
+    branch.may_be_prepared = true;
     call.deadline = std::min(call.deadline, txn->deadline);
     flight.branches.emplace_back(next.txid, next.branch);
     flight.attempts.push_back(branch.attempt);
@@ -214,7 +215,13 @@ void CoordinatorCore::OnPrepareDone(uint64_t call_id, const std::optional<CallFa
       // must not wait for an inquiry to be released.
       if (answer != nullptr && answer->vote == BranchVote::kYes &&
           recent_.Find(txid) != TxnOutcome::kCommitted && txn == nullptr) {
-        out->aborts.push_back(AbortCall{flight.participant, txid});
+        out->aborts.push_back(AbortCall{flight.participant, txid, false});
+      }
+      // A one-phase branch being asked about answers after all.
+      if (answer != nullptr && answer->vote == BranchVote::kCommitted && txn != nullptr &&
+          txn->phase == Phase::kProbingOnePhase) {
+        ReplyTo(*txn, Outcome::kCommitted, "", out);
+        Finish(txid, TxnOutcome::kCommitted);
       }
       continue;
     }
@@ -224,15 +231,10 @@ void CoordinatorCore::OnPrepareDone(uint64_t call_id, const std::optional<CallFa
   SendPrepares(flight.participant, out);
   for (int64_t txid : touched) {
     Txn* txn = FindLive(txid);
+    // Decided once every vote is in (a refusal does not cut the others
+    // short: each branch then knows its own fate and reports it).
     if (txn == nullptr || txn->phase != Phase::kPreparing) continue;
-    // Every vote is in, or one refusal decides already (no need to wait
-    // for the others: their branches hear the abort).
-    const bool refused =
-        std::any_of(txn->branches.begin(), txn->branches.end(), [](const BranchState& branch) {
-          return branch.step == Step::kAnswered &&
-                 (branch.vote == BranchVote::kNo || branch.vote == BranchVote::kFailed);
-        });
-    if (txn->unanswered == 0 || (refused && !txn->one_phase)) Decide(*txn, out);
+    if (txn->unanswered == 0) Decide(*txn, out);
   }
 }
 
@@ -247,6 +249,8 @@ void CoordinatorCore::OnBranchAnswer(Txn& txn, size_t index,
   }
   branch.step = Step::kAnswered;
   --txn.unanswered;
+  // Only a lost answer leaves it possibly prepared.
+  branch.may_be_prepared = failure && !failure->answered();
   if (branch.waits) {
     branch.waits = false;
     waits_.RemoveWait(txn.txid, index);
@@ -278,6 +282,7 @@ void CoordinatorCore::OnBranchAnswer(Txn& txn, size_t index,
 void CoordinatorCore::BackOff(Txn& txn, size_t index, int64_t held_by, CoreActions* out) {
   BranchState& branch = txn.branches[index];
   const TimePoint now = clock_->Now();
+  branch.may_be_prepared = false;  // it kept nothing
   if (branch.conflicts++ == 0) branch.busy_since = now;
   branch.step = Step::kBackingOff;
   timers_.emplace(now + RetryBackoff(branch.conflicts - 1),
@@ -339,7 +344,7 @@ void CoordinatorCore::Decide(Txn& txn, CoreActions* out) {
     // unknown until an abort is acknowledged (the agent refuses to abort a
     // branch it committed).
     txn.phase = Phase::kProbingOnePhase;
-    out->aborts.push_back(AbortCall{txn.branches[0].participant, txn.txid});
+    out->aborts.push_back(AbortCall{txn.branches[0].participant, txn.txid, true});
     return;
   }
   DecideOnVotes(txn, out);
@@ -411,13 +416,13 @@ void CoordinatorCore::DecideOnVotes(Txn& txn, CoreActions* out) {
 void CoordinatorCore::Abort(Txn& txn, const std::string& reason, AbortCause cause,
                             CoreActions* out) {
   // Everyone that may hold a prepared branch hears the abort: the YES voters,
-  // and those that did not answer (their prepare may still land). Under
+  // and those sent a prepare whose answer did not come (it may still land).
+  // Not a branch never sent or answered NO or retry: it holds nothing. Under
   // presumed abort this is a courtesy that frees locks early; an inquiry
   // would get ABORT anyway.
   for (const BranchState& branch : txn.branches) {
-    if (branch.step != Step::kAnswered || branch.vote == BranchVote::kYes ||
-        branch.vote == BranchVote::kFailed) {
-      out->aborts.push_back(AbortCall{branch.participant, txn.txid});
+    if (branch.vote == BranchVote::kYes || branch.may_be_prepared) {
+      out->aborts.push_back(AbortCall{branch.participant, txn.txid, false});
     }
   }
   metrics_->CountAbort(cause);

@@ -74,6 +74,10 @@ struct CommitCall {
 struct AbortCall {
   std::string participant;
   int64_t txid = 0;
+  // A one-phase transaction's only branch did not answer: this abort tells
+  // the outcome (refused: it committed) and a client waits for it. Otherwise
+  // a courtesy that frees locks early (presumed abort).
+  bool learns_outcome = false;
 };
 struct LogAppend {
   enum class Kind {
@@ -163,6 +167,9 @@ class CoordinatorCore {
     Clock::TimePoint busy_since;  // first lock-conflict answer
     uint32_t conflicts = 0;
     bool waits = false;  // has a wait in the deadlock graph
+    // Sent and not answered (or the answer was lost): it may be prepared
+    // there, so an abort must reach it.
+    bool may_be_prepared = false;
     BranchVote vote = BranchVote::kFailed;
     std::string reason;
     std::vector<int64_t> changes;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "twopc/transaction.h"
+#include "wal/base/clock.h"
 
 namespace twopc::coordinator {
 
@@ -44,8 +45,11 @@ struct PrepareItem {
   int64_t txid = 0;
   std::shared_ptr<const std::vector<Statement>> statements;
   bool one_phase = false;
-  int32_t waited_ms = 0;   // how long it has waited for rows held by others
-  int32_t timeout_ms = 0;  // how long its SQL may run at the participant
+  int32_t waited_ms = 0;  // how long it has waited for rows held by others
+  // When its transaction stops waiting for the vote: the participant is told
+  // to stop the branch's SQL a little before (see BranchTimeoutMs), counted
+  // from when the call leaves.
+  Clock::TimePoint deadline;
 };
 
 struct PrepareReply {

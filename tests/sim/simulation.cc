@@ -23,6 +23,7 @@
 #include "participant/sqlite_store.h"
 #include "tests/sim/sim_clock.h"
 #include "tests/sim/sim_random.h"
+#include "wal/base/fail_point.h"
 #include "wal/env.h"
 #include "wal/testing/fault_injection_env.h"
 
@@ -182,6 +183,12 @@ std::vector<int64_t> QueryIntegers(const std::string& db, const std::string& sql
 
 // ---------------------------------------------------------------- the world
 
+// Thrown from a fail point to crash the simulated process running there.
+struct SimCrash {
+  int node;
+  std::string point;
+};
+
 struct Event {
   Nanos at;
   uint64_t seq;
@@ -255,6 +262,8 @@ class World {
 
   // For SimOutcomeSource.
   StatusOr<p::Decision> Inquire(int node, int64_t txid);
+  // At every fail point the code passes: sometimes the process crashes there.
+  void AtFailPoint(const char* name);
 
  private:
   // Scheduling and tracing.
@@ -296,7 +305,21 @@ class World {
   void NextTransfer(int client);
   void Told(int client, uint64_t tag, Transfer::Told told, const std::string& why);
 
+  // Which process the code running now belongs to (for fail points).
+  class Running {
+   public:
+    Running(World* world, int node) : world_(world), before_(world->running_) {
+      world->running_ = node;
+    }
+    ~Running() { world_->running_ = before_; }
+
+   private:
+    World* world_;
+    int before_;
+  };
+
   // Faults.
+  void Crash(int node, const std::string& why);
   void Chaos();
   void LoseUnsynced(wal::FaultInjectionEnv* env, const std::string& who);
   void Heal();
@@ -311,6 +334,7 @@ class World {
   uint64_t next_seq_ = 0;
   bool healed_ = false;
   bool done_ = false;
+  int running_ = -1;  // node id, or -1: the world itself
   std::string dir_;
   std::set<std::pair<int, int>> cut_;  // one-way partitions: (from, to)
   CoordinatorNode coordinator_;
@@ -360,7 +384,15 @@ void World::Send(int from, int to, const std::string& what, std::function<void()
     // Mostly fast, sometimes slow: messages overtake each other.
     const Nanos delay = rng_.Chance(0.05) ? rng_.Uniform(1 * kMilli, 30 * kMilli)
                                           : rng_.Uniform(20 * kMicro, 400 * kMicro);
-    After(delay, [this, from, to, what, on_arrival] {
+    // A process that restarted meanwhile never sees what was sent to the
+    // one before (its connections were reset).
+    const uint64_t incarnation = to > 0 ? participants_[to - 1].incarnation : 0;
+    After(delay, [this, from, to, what, on_arrival, incarnation] {
+      if (to > 0 && participants_[to - 1].incarnation != incarnation) {
+        ++result_.lost;
+        Trace(NodeName(from) + "->" + NodeName(to) + " reset " + what);
+        return;
+      }
       if (Cut(from, to)) {
         ++result_.lost;
         Trace(NodeName(from) + "->" + NodeName(to) + " cut " + what);
@@ -441,7 +473,10 @@ template <typename Handler>
 void World::OnCoordinator(uint64_t incarnation, const Handler& handler) {
   if (!coordinator_.up || coordinator_.incarnation != incarnation) return;
   c::CoreActions actions;
-  handler(coordinator_.core.get(), &actions);
+  {
+    Running running(this, kCoordinator);
+    handler(coordinator_.core.get(), &actions);
+  }
   Apply(std::move(actions));
 }
 
@@ -499,6 +534,7 @@ void World::Apply(c::CoreActions actions) {
          [this, to, txids, call_id, incarnation] {
            ParticipantNode& target = participants_[to - 1];
            if (!target.up) return;
+           Running running(this, to);
            const std::vector<Status> statuses = target.agent->CommitMany(txids);
            c::CommitAcks acks;
            for (const Status& status : statuses) acks.push_back(AckOf(status));
@@ -524,6 +560,7 @@ void World::Apply(c::CoreActions actions) {
          [this, to, shared, incarnation] {
            ParticipantNode& target = participants_[to - 1];
            if (!target.up) return;
+           Running running(this, to);
            const std::optional<c::CallFailure> failure = AckOf(target.agent->Abort(shared->txid));
            Send(to, kCoordinator, "abort-answer " + std::to_string(shared->txid & 0xffffffff),
                 [this, shared, failure, incarnation] {
@@ -633,7 +670,11 @@ void World::ResolverPass(int id, uint64_t incarnation) {
   ParticipantNode& node = participants_[id - 1];
   if (!node.up || node.incarnation != incarnation || done_) return;
   bool unreachable = false;
-  const int finished = node.resolver->RunOnce(&unreachable);
+  int finished = 0;
+  {
+    Running running(this, id);
+    finished = node.resolver->RunOnce(&unreachable);
+  }
   if (finished > 0) Trace(node.name + " resolved " + std::to_string(finished) + " in doubt");
   After(rng_.Uniform(100 * kMilli, 300 * kMilli),
         [this, id, incarnation] { ResolverPass(id, incarnation); });
@@ -668,13 +709,16 @@ StatusOr<p::Decision> World::Inquire(int node, int64_t txid) {
 void World::ServePrepare(int id, const c::PrepareCall& call, uint64_t coordinator_incarnation) {
   ParticipantNode& node = participants_[id - 1];
   if (!node.up) return;
+  Running running(this, id);
   std::vector<p::BranchRequest> branches;
   for (const c::PrepareItem& item : call.items) {
     p::BranchRequest& branch = branches.emplace_back();
     branch.txid = item.txid;
     branch.one_phase = item.one_phase;
     branch.waited = std::chrono::milliseconds(item.waited_ms);
-    branch.requested_ms = item.timeout_ms;
+    // Left at the agent's own limit: its SQL timer runs on the real clock,
+    // and a run must not depend on how fast this machine is.
+    branch.requested_ms = 0;
     for (const Statement& statement : *item.statements) {
       p::SqlStatement& sql = branch.statements.emplace_back();
       sql.sql = statement.sql;
@@ -825,24 +869,35 @@ void World::Told(int client, uint64_t tag, Transfer::Told told, const std::strin
 
 // ---------------------------------------------------------------- faults
 
+void World::Crash(int node, const std::string& why) {
+  const Nanos down = rng_.Uniform(1 * kMilli, 300 * kMilli);
+  if (node == kCoordinator) {
+    if (!why.empty()) Trace("coord reaches " + why);
+    CrashCoordinator();
+    After(down, [this] {
+      if (!coordinator_.up && !done_) StartCoordinator();
+    });
+  } else {
+    if (!why.empty()) Trace(participants_[node - 1].name + " reaches " + why);
+    CrashParticipant(node);
+    After(down, [this, node] {
+      if (!participants_[node - 1].up && !done_) StartParticipant(node);
+    });
+  }
+}
+
+void World::AtFailPoint(const char* name) {
+  if (running_ < 0 || healed_ || done_) return;
+  if (rng_.Chance(0.004)) throw SimCrash{running_, name};
+}
+
 void World::Chaos() {
   if (healed_ || done_) return;
   const uint64_t what = rng_.Uniform(0, 9);
   const int nodes = options_.participants + 1;
   const int node = static_cast<int>(rng_.Uniform(0, nodes - 1));
   if (what < 3) {
-    const Nanos down = rng_.Uniform(1 * kMilli, 300 * kMilli);
-    if (node == kCoordinator) {
-      CrashCoordinator();
-      After(down, [this] {
-        if (!coordinator_.up && !done_) StartCoordinator();
-      });
-    } else {
-      CrashParticipant(node);
-      After(down, [this, node] {
-        if (!participants_[node - 1].up && !done_) StartParticipant(node);
-      });
-    }
+    Crash(node, "");
   } else if (what < 6) {
     const int participant = static_cast<int>(rng_.Uniform(1, options_.participants));
     const uint64_t how = rng_.Uniform(0, 2);
@@ -1018,7 +1073,11 @@ SimResult World::Run() {
     queue_.pop();
     clock_.Set(event.at);
     ++result_.events;
-    event.run();
+    try {
+      event.run();
+    } catch (const SimCrash& crash) {
+      Crash(crash.node, "fail point " + crash.point);
+    }
   }
   // Also when it did not settle: what it left may say why.
   if (done_) Check();
@@ -1042,12 +1101,23 @@ SimResult World::Run() {
 
 }  // namespace
 
+namespace {
+// The world whose processes the code on this thread belongs to.
+thread_local World* current_world = nullptr;
+}  // namespace
+
 SimResult RunSimulation(const SimOptions& options) {
   // The components log what they do; a run's story is its trace instead.
   const int32_t log_level = FLAGS_minloglevel;
   FLAGS_minloglevel = google::GLOG_FATAL;
   World world(options);
+  current_world = &world;
+  SetFailPointHandler([](const char* name) {
+    if (current_world != nullptr) current_world->AtFailPoint(name);
+  });
   SimResult result = world.Run();
+  SetFailPointHandler(nullptr);
+  current_world = nullptr;
   FLAGS_minloglevel = log_level;
   return result;
 }
