@@ -21,7 +21,6 @@
 #include "thrift/server/malloc_arenas.h"
 #include "thrift/server/security_flags.h"
 #include "thrift/server/signal_waiter.h"
-#include "wal/dir_lock.h"
 
 DEFINE_string(listen, "127.0.0.1:7700", "HOST:PORT to serve the Coordinator service on");
 DEFINE_string(wal_dir, "", "directory of the coordinator's decision log (required)");
@@ -131,16 +130,13 @@ int main(int argc, char** argv) {
   // the log reports, rather than kill the process with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
   twopc::signal_waiter::BlockTerminationSignals();
-  twopc::wal::DirLock wal_lock;
-  if (twopc::Status locked = wal_lock.Acquire(FLAGS_wal_dir); !locked.ok()) {
-    return Fail(locked.ToString());
-  }
   twopc::wal::LogOptions log_options;
-  log_options.dir = FLAGS_wal_dir;
+  log_options.dir = FLAGS_wal_dir;  // locked by the log while it is open
   twopc::coordinator::RecoveredDecisions recovered;
   std::unique_ptr<twopc::coordinator::WalDecisionLog> log;
   twopc::Status status = twopc::coordinator::WalDecisionLog::Open(log_options, &recovered, &log,
                                                                   FLAGS_wal_checkpoint_bytes);
+  if (status.IsBusy()) return Fail(status.ToString());  // another txcoord has it
   if (!status.ok()) return Fail("decision log " + FLAGS_wal_dir + ": " + status.ToString());
   twopc::StatusOr<uint64_t> epoch = log->BeginEpoch();
   if (!epoch.ok()) return Fail("decision log " + FLAGS_wal_dir + ": " + epoch.status().ToString());

@@ -5,8 +5,8 @@
 
 #include <glog/logging.h>
 
-#include "coordinator/coordinator_records.h"
-#include "coordinator/txid_allocator.h"
+#include "coordinator/core/coordinator_records.h"
+#include "coordinator/core/txid_allocator.h"
 
 namespace twopc::coordinator {
 namespace {

@@ -9,8 +9,8 @@
 #include <shared_mutex>
 #include <string>
 
-#include "coordinator/coordinator_records.h"
-#include "coordinator/decision_log.h"
+#include "coordinator/core/coordinator_records.h"
+#include "coordinator/core/decision_log.h"
 #include "wal/log.h"
 
 namespace twopc::coordinator {

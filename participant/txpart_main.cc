@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
   options.max_statement = std::chrono::milliseconds(FLAGS_max_statement_ms);
   twopc::wal::LogOptions log_options;
   log_options.dir = FLAGS_wal_dir;
+  log_options.caller_holds_dir_lock = true;  // since before the database opened
   std::unique_ptr<twopc::participant::Agent> agent;
   status = twopc::participant::Agent::Open(options, store.get(), log_options, &agent);
   if (!status.ok()) return Fail("write-ahead log " + FLAGS_wal_dir + ": " + status.ToString());

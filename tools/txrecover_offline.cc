@@ -158,6 +158,7 @@ Status ResolveHeuristically(int64_t txid, bool commit, const std::string& wal_di
   participant::ParticipantLogState state;
   wal::LogOptions options;
   options.dir = wal_dir;
+  options.caller_holds_dir_lock = true;  // taken above, to say who holds it
   std::unique_ptr<wal::Log> log;
   TWOPC_RETURN_IF_ERROR(wal::Log::Open(
       options,

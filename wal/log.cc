@@ -36,6 +36,11 @@ Status Log::Open(const LogOptions& options, const RecordVisitor& visit, std::uni
   if (options.dir.empty()) return Status::InvalidArgument("LogOptions.dir is empty");
   Env* env = options.env != nullptr ? options.env : Env::Default();
   TWOPC_RETURN_IF_ERROR(env->CreateDirIfMissing(options.dir));
+  std::unique_ptr<DirLock> dir_lock;
+  if (!options.caller_holds_dir_lock) {
+    dir_lock = std::make_unique<DirLock>();
+    TWOPC_RETURN_IF_ERROR(dir_lock->Acquire(options.dir));
+  }
 
   ReadReport local;
   if (report == nullptr) report = &local;
@@ -68,6 +73,7 @@ Status Log::Open(const LogOptions& options, const RecordVisitor& visit, std::uni
   }
 
   std::unique_ptr<Log> log(new Log(options, env));
+  log->dir_lock_ = std::move(dir_lock);
   {
     std::lock_guard<std::mutex> lock(log->mu_);
     TWOPC_RETURN_IF_ERROR(log->StartSegmentLocked(next_segment));

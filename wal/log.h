@@ -12,6 +12,7 @@
 
 #include "wal/base/atomic_histogram.h"
 #include "wal/base/status.h"
+#include "wal/dir_lock.h"
 #include "wal/env.h"
 #include "wal/log_format.h"
 #include "wal/log_reader.h"
@@ -29,6 +30,10 @@ struct LogOptions {
   // size. 0 turns it off; file systems without fallocate fall back to plain appends.
   uint64_t preallocate_bytes = 4ull << 20;
   Env* env = nullptr;  // nullptr means Env::Default()
+  // Open locks dir (DirLock) for as long as the Log lives, so that two
+  // processes never write one log. A caller that must hold the lock earlier
+  // (txpart locks before it opens its database) takes it itself and says so.
+  bool caller_holds_dir_lock = false;
 };
 
 // Where a segment's preallocated space should end before a write ending at `write_end`:
@@ -91,6 +96,8 @@ class Log {
 
  private:
   Log(const LogOptions& options, Env* env);
+
+  std::unique_ptr<DirLock> dir_lock_;  // null when the caller holds it
 
   // Creates segment `segment` with a durable header and name, and makes it current.
   Status StartSegmentLocked(uint64_t segment);

@@ -24,13 +24,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "coordinator/coordinator_metrics.h"
-#include "coordinator/coordinator_records.h"
+#include "coordinator/core/coordinator_metrics.h"
+#include "coordinator/core/coordinator_records.h"
 #include "coordinator/core/participant_channel.h"
-#include "coordinator/decision_log.h"
-#include "coordinator/recent_outcomes.h"
-#include "coordinator/txid_allocator.h"
-#include "coordinator/wait_for_graph.h"
+#include "coordinator/core/decision_log.h"
+#include "coordinator/core/recent_outcomes.h"
+#include "coordinator/core/txid_allocator.h"
+#include "coordinator/core/wait_for_graph.h"
 #include "twopc/transaction.h"
 #include "wal/base/clock.h"
 #include "wal/base/status.h"

@@ -1,4 +1,4 @@
-#include "coordinator/txid_allocator.h"
+#include "coordinator/core/txid_allocator.h"
 
 #include <gtest/gtest.h>
 

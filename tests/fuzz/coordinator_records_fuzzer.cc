@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "coordinator/coordinator_records.h"
+#include "coordinator/core/coordinator_records.h"
 #include "coordinator/wal_decision_log.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "coordinator/coordinator_records.h"
+#include "coordinator/core/coordinator_records.h"
 #include "gen-cpp/Coordinator.h"
 #include "gen-cpp/Participant.h"
 #include "participant/participant_records.h"

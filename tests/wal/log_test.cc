@@ -98,6 +98,27 @@ TEST_F(LogTest, AppendAndReopenReturnsAllRecordsInOrder) {
   EXPECT_EQ(last_segment + 1, log_->current_segment());
 }
 
+TEST_F(LogTest, AnOpenLogLocksItsDirectoryUntilItCloses) {
+  ASSERT_TRUE(OpenLog().ok());
+  std::unique_ptr<Log> second;
+  const Status refused = Log::Open(Options(), CollectInto(&recovered_), &second);
+  EXPECT_TRUE(refused.IsBusy()) << refused.ToString();
+  EXPECT_NE(refused.message().find("is in use by another process"), std::string::npos)
+      << refused.message();
+  EXPECT_EQ(second, nullptr);
+  log_.reset();
+  EXPECT_TRUE(Log::Open(Options(), CollectInto(&recovered_), &second).ok());
+}
+
+TEST_F(LogTest, ACallerThatHoldsTheDirectoryLockOpensWithoutTakingItAgain) {
+  DirLock lock;
+  ASSERT_TRUE(lock.Acquire(dir_).ok());
+  EXPECT_TRUE(Log::Open(Options(), CollectInto(&recovered_), &log_).IsBusy());
+  LogOptions options = Options();
+  options.caller_holds_dir_lock = true;
+  EXPECT_TRUE(Log::Open(options, CollectInto(&recovered_), &log_).ok());
+}
+
 TEST_F(LogTest, ReopenTwiceAppendsAfter) {
   ASSERT_TRUE(OpenLog().ok());
   ASSERT_TRUE(log_->Append(1, "a").ok());

@@ -1,4 +1,4 @@
-#include "coordinator/coordinator_records.h"
+#include "coordinator/core/coordinator_records.h"
 
 #include "wal/coding.h"
 

@@ -1,4 +1,4 @@
-#include "coordinator/wait_for_graph.h"
+#include "coordinator/core/wait_for_graph.h"
 
 #include <algorithm>
 

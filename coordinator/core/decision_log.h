@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "coordinator/coordinator_records.h"
+#include "coordinator/core/coordinator_records.h"
 #include "wal/base/status.h"
 
 namespace twopc::coordinator {
