@@ -150,9 +150,9 @@ std::string JsonValue(const Value& value) {
     case ValueKind::kReal:
       return std::isfinite(value.real()) ? FormatReal(value.real()) : "null";
     case ValueKind::kText:
-      return tools::JsonQuote(program::ValidUtf8(value.bytes()));  // JSON needs UTF-8
+      return JsonQuote(program::ValidUtf8(value.bytes()));  // JSON needs UTF-8
     case ValueKind::kBlob:
-      return "{\"blob\":" + tools::JsonQuote(Hex(value.bytes())) + "}";
+      return "{\"blob\":" + JsonQuote(Hex(value.bytes())) + "}";
   }
   return "null";
 }
@@ -164,7 +164,7 @@ std::string JsonReads(const std::vector<QueryResult>& reads) {
     out += "{\"columns\":[";
     for (size_t c = 0; c < reads[i].columns.size(); ++c) {
       if (c > 0) out += ',';
-      out += tools::JsonQuote(reads[i].columns[c]);
+      out += JsonQuote(reads[i].columns[c]);
     }
     out += "],\"rows\":[";
     for (size_t r = 0; r < reads[i].rows.size(); ++r) {
@@ -185,12 +185,12 @@ std::string JsonReads(const std::vector<QueryResult>& reads) {
 
 std::string FormatExecuteJson(const ExecuteResult& result) {
   std::string out = "{\"txid\":" + std::to_string(result.txid) +
-                    ",\"outcome\":" + tools::JsonQuote(OutcomeName(result.outcome)) +
-                    ",\"reason\":" + tools::JsonQuote(result.reason) + ",\"branches\":[";
+                    ",\"outcome\":" + JsonQuote(OutcomeName(result.outcome)) +
+                    ",\"reason\":" + JsonQuote(result.reason) + ",\"branches\":[";
   for (size_t i = 0; i < result.branches.size(); ++i) {
     const BranchResult& branch = result.branches[i];
     if (i > 0) out += ',';
-    out += "{\"participant\":" + tools::JsonQuote(branch.participant) + ",\"changes\":[";
+    out += "{\"participant\":" + JsonQuote(branch.participant) + ",\"changes\":[";
     for (size_t j = 0; j < branch.changes.size(); ++j) {
       if (j > 0) out += ',';
       out += std::to_string(branch.changes[j]);

@@ -144,9 +144,9 @@ TEST(TxctlArgsTest, BadUsageIsExplained) {
 }
 
 TEST(TxctlFormatTest, JsonQuoteEscapesQuotesBackslashesAndControlCharacters) {
-  EXPECT_EQ(tools::JsonQuote("plain"), "\"plain\"");
-  EXPECT_EQ(tools::JsonQuote("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
-  EXPECT_EQ(tools::JsonQuote("h\xc3\xa9"), "\"h\xc3\xa9\"");
+  EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+  EXPECT_EQ(JsonQuote("h\xc3\xa9"), "\"h\xc3\xa9\"");
 }
 
 rpc::Value Integer(int64_t v) {

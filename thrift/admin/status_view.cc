@@ -10,8 +10,6 @@
 namespace twopc::admin {
 namespace {
 
-using tools::JsonQuote;
-
 std::string Number(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.3f", value);

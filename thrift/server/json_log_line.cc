@@ -62,7 +62,6 @@ std::string FormatJsonLogLine(const LogRecord& record) {
   std::snprintf(time, sizeof(time), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(record.usec));
-  using tools::JsonQuote;
   return std::string("{\"time\":\"") + time + "\",\"severity\":" + JsonQuote(record.severity) +
          ",\"program\":" + JsonQuote(ValidUtf8(record.program)) +
          ",\"thread\":" + std::to_string(record.thread) +

@@ -25,7 +25,7 @@ std::string RenderJsonLine(const BenchReport& report) {
   if (!report.rss_kib.empty()) {
     out << ",\"rss_kib\":{";
     for (size_t i = 0; i < report.rss_kib.size(); ++i) {
-      out << (i == 0 ? "" : ",") << tools::JsonQuote(report.rss_kib[i].first) << ":"
+      out << (i == 0 ? "" : ",") << JsonQuote(report.rss_kib[i].first) << ":"
           << report.rss_kib[i].second;
     }
     out << "}";

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-namespace twopc::tools {
+namespace twopc {
 
 std::string JsonQuote(const std::string& text) {
   std::string out = "\"";
@@ -43,4 +43,4 @@ std::string JsonQuote(const std::string& text) {
   return out;
 }
 
-}  // namespace twopc::tools
+}  // namespace twopc
