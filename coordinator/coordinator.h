@@ -17,10 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "coordinator/core/coordinator_metrics.h"
 #include "coordinator/core/coordinator_core.h"
-#include "coordinator/core/participant_channel.h"
+#include "coordinator/core/coordinator_metrics.h"
 #include "coordinator/core/decision_log.h"
+#include "coordinator/core/participant_channel.h"
 #include "thrift/rpc/limits.h"
 #include "twopc/transaction.h"
 #include "wal/base/clock.h"

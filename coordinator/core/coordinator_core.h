@@ -26,8 +26,8 @@
 
 #include "coordinator/core/coordinator_metrics.h"
 #include "coordinator/core/coordinator_records.h"
-#include "coordinator/core/participant_channel.h"
 #include "coordinator/core/decision_log.h"
+#include "coordinator/core/participant_channel.h"
 #include "coordinator/core/recent_outcomes.h"
 #include "coordinator/core/txid_allocator.h"
 #include "coordinator/core/wait_for_graph.h"
