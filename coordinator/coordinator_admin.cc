@@ -28,14 +28,13 @@ admin::StatusView::Pending ToPending(const InDoubtTransaction& t) {
 // A participant's health, asked on a connection of its own.
 admin::StatusView::Peer Probe(const std::string& name, const std::string& address) {
   admin::StatusView::Peer peer{name, address, false, ""};
-  rpc::HostPort host_port;
-  std::string error;
-  if (!rpc::ParseHostPort(address, &host_port, &error)) {
-    peer.detail = error;
+  const StatusOr<rpc::HostPort> host_port = rpc::ParseHostPort(address);
+  if (!host_port.ok()) {
+    peer.detail = host_port.status().message();
     return peer;
   }
   try {
-    rpc::RpcClient<rpc::ParticipantClient> client(host_port, kProbeTimeoutMs, kProbeTimeoutMs);
+    rpc::RpcClient<rpc::ParticipantClient> client(*host_port, kProbeTimeoutMs, kProbeTimeoutMs);
     client.EnsureOpen();
     rpc::Health health;
     client->health(health);

@@ -98,15 +98,20 @@ int main(int argc, char** argv) {
   if (FLAGS_max_connections < 0 || FLAGS_idle_timeout_ms < 0) {
     return Fail("--max_connections and --idle_timeout_ms must be >= 0 (0: no limit)");
   }
-  std::string error;
-  twopc::rpc::HostPort listen;
-  if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
-  twopc::rpc::SecurityOptions security;
-  if (!twopc::rpc::SecurityFromFlags(&security, &error)) return Fail(error);
+  const twopc::StatusOr<twopc::rpc::HostPort> parsed_listen =
+      twopc::rpc::ParseHostPort(FLAGS_listen);
+  if (!parsed_listen.ok()) return Fail("--listen: " + parsed_listen.status().message());
+  const twopc::rpc::HostPort listen = *parsed_listen;
+  const twopc::StatusOr<twopc::rpc::SecurityOptions> parsed_security =
+      twopc::rpc::SecurityFromFlags();
+  if (!parsed_security.ok()) return Fail(parsed_security.status().message());
+  const twopc::rpc::SecurityOptions security = *parsed_security;
   twopc::rpc::HostPort admin_listen;
-  if (!FLAGS_admin_listen.empty() &&
-      !twopc::rpc::ParseHostPort(FLAGS_admin_listen, &admin_listen, &error)) {
-    return Fail("--admin-listen: " + error);
+  if (!FLAGS_admin_listen.empty()) {
+    const twopc::StatusOr<twopc::rpc::HostPort> parsed =
+        twopc::rpc::ParseHostPort(FLAGS_admin_listen);
+    if (!parsed.ok()) return Fail("--admin-listen: " + parsed.status().message());
+    admin_listen = *parsed;
   }
 
   std::map<std::string, std::unique_ptr<twopc::coordinator::ParticipantChannel>> participants;
@@ -116,13 +121,12 @@ int main(int argc, char** argv) {
       return Fail("--participant: expected NAME=HOST:PORT, got '" + value + "'");
     }
     const std::string name = value.substr(0, eq);
-    twopc::rpc::HostPort address;
-    if (!twopc::rpc::ParseHostPort(value.substr(eq + 1), &address, &error)) {
-      return Fail("--participant " + name + ": " + error);
-    }
+    const twopc::StatusOr<twopc::rpc::HostPort> address =
+        twopc::rpc::ParseHostPort(value.substr(eq + 1));
+    if (!address.ok()) return Fail("--participant " + name + ": " + address.status().message());
     if (participants.count(name)) return Fail("--participant " + name + " given twice");
     participants[name] = std::make_unique<twopc::coordinator::ThriftParticipantChannel>(
-        name, address, 2000, security);
+        name, *address, 2000, security);
   }
   if (participants.empty()) return Fail("at least one --participant NAME=HOST:PORT is required");
 

@@ -120,21 +120,28 @@ int main(int argc, char** argv) {
   if (FLAGS_max_connections < 0 || FLAGS_idle_timeout_ms < 0) {
     return Fail("--max_connections and --idle_timeout_ms must be >= 0 (0: no limit)");
   }
-  std::string error;
-  twopc::rpc::HostPort listen;
-  if (!twopc::rpc::ParseHostPort(FLAGS_listen, &listen, &error)) return Fail("--listen: " + error);
+  const twopc::StatusOr<twopc::rpc::HostPort> parsed_listen =
+      twopc::rpc::ParseHostPort(FLAGS_listen);
+  if (!parsed_listen.ok()) return Fail("--listen: " + parsed_listen.status().message());
+  const twopc::rpc::HostPort listen = *parsed_listen;
   twopc::rpc::HostPort admin_listen;
-  if (!FLAGS_admin_listen.empty() &&
-      !twopc::rpc::ParseHostPort(FLAGS_admin_listen, &admin_listen, &error)) {
-    return Fail("--admin-listen: " + error);
+  if (!FLAGS_admin_listen.empty()) {
+    const twopc::StatusOr<twopc::rpc::HostPort> parsed =
+        twopc::rpc::ParseHostPort(FLAGS_admin_listen);
+    if (!parsed.ok()) return Fail("--admin-listen: " + parsed.status().message());
+    admin_listen = *parsed;
   }
-  twopc::rpc::HostPort coordinator;
   if (FLAGS_coordinator.empty()) return Fail("--coordinator is required");
-  if (!twopc::rpc::ParseHostPort(FLAGS_coordinator, &coordinator, &error)) {
-    return Fail("--coordinator: " + error);
+  const twopc::StatusOr<twopc::rpc::HostPort> parsed_coordinator =
+      twopc::rpc::ParseHostPort(FLAGS_coordinator);
+  if (!parsed_coordinator.ok()) {
+    return Fail("--coordinator: " + parsed_coordinator.status().message());
   }
-  twopc::rpc::SecurityOptions security;
-  if (!twopc::rpc::SecurityFromFlags(&security, &error)) return Fail(error);
+  const twopc::rpc::HostPort coordinator = *parsed_coordinator;
+  const twopc::StatusOr<twopc::rpc::SecurityOptions> parsed_security =
+      twopc::rpc::SecurityFromFlags();
+  if (!parsed_security.ok()) return Fail(parsed_security.status().message());
+  const twopc::rpc::SecurityOptions security = *parsed_security;
 
   // A file-size limit (RLIMIT_FSIZE) must fail the write with EFBIG, which
   // the log reports, rather than kill the process with SIGXFSZ.

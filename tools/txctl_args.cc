@@ -40,19 +40,18 @@ bool ParseNonNegative(const std::string& text, int64_t max, int64_t* out) {
   return true;
 }
 
-bool SetOnce(const std::string& name, const std::string& value, std::optional<std::string>* slot,
-             std::string* error) {
+Status SetOnce(const std::string& name, const std::string& value,
+               std::optional<std::string>* slot) {
   if (slot->has_value()) {
-    *error = name + " given twice";
-    return false;
+    return Status::InvalidArgument(name + " given twice");
   }
   *slot = value;
-  return true;
+  return Status::Ok();
 }
 
 // Splits argv into options and positionals. Options may come before or after
 // the command; "--" ends the options.
-bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* error) {
+Status Tokenize(const std::vector<std::string>& args, RawArgs* raw) {
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -73,16 +72,14 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
     }
     if (name == "--json") {
       if (inline_value.has_value()) {
-        *error = "--json takes no value";
-        return false;
+        return Status::InvalidArgument("--json takes no value");
       }
       raw->json = true;
       continue;
     }
     if (name == "--once") {
       if (inline_value.has_value()) {
-        *error = "--once takes no value";
-        return false;
+        return Status::InvalidArgument("--once takes no value");
       }
       raw->once = true;
       continue;
@@ -91,8 +88,7 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
         name != "--expect-rows" && name != "--timeout-ms" && name != "--deadline-ms" &&
         name != "--tls-cert" && name != "--tls-key" && name != "--tls-ca" &&
         name != "--token-file" && name != "--admin" && name != "--iterations") {
-      *error = "unknown option '" + name + "'";
-      return false;
+      return Status::InvalidArgument("unknown option '" + name + "'");
     }
     std::string value;
     if (inline_value.has_value()) {
@@ -100,244 +96,227 @@ bool Tokenize(const std::vector<std::string>& args, RawArgs* raw, std::string* e
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
-      *error = name + " needs a value";
-      return false;
+      return Status::InvalidArgument(name + " needs a value");
     }
     if (name == "--branch") {
       raw->branches.push_back(value);
       raw->expect_rows.emplace_back();
     } else if (name == "--expect-rows") {
       if (raw->branches.empty()) {
-        *error = "--expect-rows applies to the --branch before it; give that --branch first";
-        return false;
+        return Status::InvalidArgument(
+            "--expect-rows applies to the --branch before it; give that --branch first");
       }
-      if (!SetOnce("--expect-rows (for one --branch)", value, &raw->expect_rows.back(), error)) {
-        return false;
-      }
+      TWOPC_RETURN_IF_ERROR(
+          SetOnce("--expect-rows (for one --branch)", value, &raw->expect_rows.back()));
     } else if (name == "--coordinator") {
-      if (!SetOnce(name, value, &raw->coordinator, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->coordinator));
     } else if (name == "--participant") {
-      if (!SetOnce(name, value, &raw->participant, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->participant));
     } else if (name == "--tls-cert") {
-      if (!SetOnce(name, value, &raw->tls_cert, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->tls_cert));
     } else if (name == "--tls-key") {
-      if (!SetOnce(name, value, &raw->tls_key, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->tls_key));
     } else if (name == "--tls-ca") {
-      if (!SetOnce(name, value, &raw->tls_ca, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->tls_ca));
     } else if (name == "--token-file") {
-      if (!SetOnce(name, value, &raw->token_file, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->token_file));
     } else if (name == "--admin") {
-      if (!SetOnce(name, value, &raw->admin, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->admin));
     } else if (name == "--iterations") {
-      if (!SetOnce(name, value, &raw->iterations, error)) return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->iterations));
     } else if (name == "--deadline-ms") {
-      if (!SetOnce(name, value, &raw->deadline_ms, error)) return false;
-    } else if (!SetOnce(name, value, &raw->timeout_ms, error)) {
-      return false;
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->deadline_ms));
+    } else {
+      TWOPC_RETURN_IF_ERROR(SetOnce(name, value, &raw->timeout_ms));
     }
   }
-  return true;
+  return Status::Ok();
 }
 
-bool ParseAddress(const std::string& flag, const std::string& text, rpc::HostPort* out,
-                  std::string* error) {
-  std::string why;
-  if (!rpc::ParseHostPort(text, out, &why)) {
-    *error = flag + ": " + why;
-    return false;
-  }
+Status ParseAddress(const std::string& flag, const std::string& text, rpc::HostPort* out) {
+  const StatusOr<rpc::HostPort> parsed = rpc::ParseHostPort(text);
+  if (!parsed.ok()) return Status::InvalidArgument(flag + ": " + parsed.status().message());
+  *out = *parsed;
   if (out->port == 0) {
-    *error = flag + ": port must be 1..65535 in '" + text + "'";
-    return false;
+    return Status::InvalidArgument(flag + ": port must be 1..65535 in '" + text + "'");
   }
-  return true;
+  return Status::Ok();
 }
 
 // NAME:SQL, split at the first ':' (the SQL may contain more).
-bool AddBranch(const std::string& text, std::optional<int64_t> expect_rows,
-               std::vector<BranchArg>* branches, std::string* error) {
+Status AddBranch(const std::string& text, std::optional<int64_t> expect_rows,
+                 std::vector<BranchArg>* branches) {
   const size_t colon = text.find(':');
   if (colon == std::string::npos || colon == 0) {
-    *error = "--branch expects NAME:SQL, got '" + text + "'";
-    return false;
+    return Status::InvalidArgument("--branch expects NAME:SQL, got '" + text + "'");
   }
   const std::string name = text.substr(0, colon);
   const std::string sql = text.substr(colon + 1);
   if (sql.find_first_not_of(" \t\r\n") == std::string::npos) {
-    *error = "--branch " + name + ": empty SQL";
-    return false;
+    return Status::InvalidArgument("--branch " + name + ": empty SQL");
   }
   for (BranchArg& branch : *branches) {
     if (branch.participant == name) {
       branch.statements.push_back(sql);
       branch.expect_rows.push_back(expect_rows);
-      return true;
+      return Status::Ok();
     }
   }
   branches->push_back(BranchArg{name, {sql}, {expect_rows}});
-  return true;
+  return Status::Ok();
 }
 
-bool Refuse(const std::string& command, const std::string& what, std::string* error) {
-  *error = command + " does not take " + what;
-  return false;
+Status Refuse(const std::string& command, const std::string& what) {
+  return Status::InvalidArgument(command + " does not take " + what);
 }
 
-bool BuildExec(const RawArgs& raw, Command* command, std::string* error) {
+Status BuildExec(const RawArgs& raw, Command* command) {
   command->kind = CommandKind::kExec;
-  if (raw.participant) return Refuse("exec", "--participant (it talks to --coordinator)", error);
+  if (raw.participant) return Refuse("exec", "--participant (it talks to --coordinator)");
   if (!raw.coordinator) {
-    *error = "exec needs --coordinator HOST:PORT";
-    return false;
+    return Status::InvalidArgument("exec needs --coordinator HOST:PORT");
   }
-  if (raw.positionals.size() > 1) return Refuse("exec", "'" + raw.positionals[1] + "'", error);
+  if (raw.positionals.size() > 1) return Refuse("exec", "'" + raw.positionals[1] + "'");
   if (raw.branches.empty()) {
-    *error = "exec needs at least one --branch NAME:SQL";
-    return false;
+    return Status::InvalidArgument("exec needs at least one --branch NAME:SQL");
   }
-  if (!ParseAddress("--coordinator", *raw.coordinator, &command->address, error)) return false;
+  TWOPC_RETURN_IF_ERROR(ParseAddress("--coordinator", *raw.coordinator, &command->address));
   for (size_t i = 0; i < raw.branches.size(); ++i) {
     std::optional<int64_t> expect_rows;
     if (const std::optional<std::string>& text = raw.expect_rows[i]) {
       int64_t value = 0;
       if (!ParseNonNegative(*text, INT64_MAX, &value)) {
-        *error = "--expect-rows expects a count of rows (0 or more), got '" + *text + "'";
-        return false;
+        return Status::InvalidArgument("--expect-rows expects a count of rows (0 or more), got '" +
+                                       *text + "'");
       }
       expect_rows = value;
     }
-    if (!AddBranch(raw.branches[i], expect_rows, &command->branches, error)) return false;
+    TWOPC_RETURN_IF_ERROR(AddBranch(raw.branches[i], expect_rows, &command->branches));
   }
   if (raw.timeout_ms) {
     int64_t value = 0;
     if (!ParseNonNegative(*raw.timeout_ms, INT32_MAX, &value)) {
-      *error = "--timeout-ms expects milliseconds (0.." + std::to_string(INT32_MAX) + "), got '" +
-               *raw.timeout_ms + "'";
-      return false;
+      return Status::InvalidArgument("--timeout-ms expects milliseconds (0.." +
+                                     std::to_string(INT32_MAX) + "), got '" + *raw.timeout_ms +
+                                     "'");
     }
     command->timeout_ms = static_cast<int>(value);
   }
   if (raw.deadline_ms) {
     int64_t value = 0;
     if (!ParseNonNegative(*raw.deadline_ms, INT32_MAX, &value)) {
-      *error = "--deadline-ms expects milliseconds (0.." + std::to_string(INT32_MAX) + "), got '" +
-               *raw.deadline_ms + "'";
-      return false;
+      return Status::InvalidArgument("--deadline-ms expects milliseconds (0.." +
+                                     std::to_string(INT32_MAX) + "), got '" + *raw.deadline_ms +
+                                     "'");
     }
     command->deadline_ms = static_cast<int>(value);
   }
   command->json = raw.json;
-  return true;
+  return Status::Ok();
 }
 
 // Options that only exec takes.
-bool RefuseExecOptions(const std::string& name, const RawArgs& raw, std::string* error) {
-  if (!raw.branches.empty()) return Refuse(name, "--branch", error);
-  if (raw.timeout_ms) return Refuse(name, "--timeout-ms", error);
-  if (raw.deadline_ms) return Refuse(name, "--deadline-ms", error);
-  if (raw.json) return Refuse(name, "--json", error);
-  return true;
+Status RefuseExecOptions(const std::string& name, const RawArgs& raw) {
+  if (!raw.branches.empty()) return Refuse(name, "--branch");
+  if (raw.timeout_ms) return Refuse(name, "--timeout-ms");
+  if (raw.deadline_ms) return Refuse(name, "--deadline-ms");
+  if (raw.json) return Refuse(name, "--json");
+  return Status::Ok();
 }
 
-bool OnePositional(const std::string& name, const std::string& what, const RawArgs& raw,
-                   std::string* out, std::string* error) {
+Status OnePositional(const std::string& name, const std::string& what, const RawArgs& raw,
+                     std::string* out) {
   if (raw.positionals.size() < 2) {
-    *error = name + " needs " + what;
-    return false;
+    return Status::InvalidArgument(name + " needs " + what);
   }
   if (raw.positionals.size() > 2) {
-    *error = name + " takes one " + what + " (quote it), got extra '" + raw.positionals[2] + "'";
-    return false;
+    return Status::InvalidArgument(name + " takes one " + what + " (quote it), got extra '" +
+                                   raw.positionals[2] + "'");
   }
   *out = raw.positionals[1];
-  return true;
+  return Status::Ok();
 }
 
-bool BuildStatus(const RawArgs& raw, Command* command, std::string* error) {
+Status BuildStatus(const RawArgs& raw, Command* command) {
   command->kind = CommandKind::kStatus;
-  if (!RefuseExecOptions("status", raw, error)) return false;
-  if (raw.participant) return Refuse("status", "--participant (it asks --coordinator)", error);
+  TWOPC_RETURN_IF_ERROR(RefuseExecOptions("status", raw));
+  if (raw.participant) return Refuse("status", "--participant (it asks --coordinator)");
   if (!raw.coordinator) {
-    *error = "status needs --coordinator HOST:PORT";
-    return false;
+    return Status::InvalidArgument("status needs --coordinator HOST:PORT");
   }
   std::string text;
-  if (!OnePositional("status", "TXID", raw, &text, error)) return false;
+  TWOPC_RETURN_IF_ERROR(OnePositional("status", "TXID", raw, &text));
   if (!ParseNonNegative(text, INT64_MAX, &command->txid)) {
-    *error = "status: TXID must be a non-negative integer, got '" + text + "'";
-    return false;
+    return Status::InvalidArgument("status: TXID must be a non-negative integer, got '" + text +
+                                   "'");
   }
-  return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+  return ParseAddress("--coordinator", *raw.coordinator, &command->address);
 }
 
-bool BuildQuery(const RawArgs& raw, Command* command, std::string* error) {
+Status BuildQuery(const RawArgs& raw, Command* command) {
   command->kind = CommandKind::kQuery;
   command->target = Target::kParticipant;
-  if (!RefuseExecOptions("query", raw, error)) return false;
-  if (raw.coordinator) return Refuse("query", "--coordinator (it reads --participant)", error);
+  TWOPC_RETURN_IF_ERROR(RefuseExecOptions("query", raw));
+  if (raw.coordinator) return Refuse("query", "--coordinator (it reads --participant)");
   if (!raw.participant) {
-    *error = "query needs --participant HOST:PORT";
-    return false;
+    return Status::InvalidArgument("query needs --participant HOST:PORT");
   }
-  if (!OnePositional("query", "SQL", raw, &command->sql, error)) return false;
-  return ParseAddress("--participant", *raw.participant, &command->address, error);
+  TWOPC_RETURN_IF_ERROR(OnePositional("query", "SQL", raw, &command->sql));
+  return ParseAddress("--participant", *raw.participant, &command->address);
 }
 
-bool BuildHealth(const RawArgs& raw, Command* command, std::string* error) {
+Status BuildHealth(const RawArgs& raw, Command* command) {
   command->kind = CommandKind::kHealth;
-  if (!RefuseExecOptions("health", raw, error)) return false;
-  if (raw.positionals.size() > 1) return Refuse("health", "'" + raw.positionals[1] + "'", error);
+  TWOPC_RETURN_IF_ERROR(RefuseExecOptions("health", raw));
+  if (raw.positionals.size() > 1) return Refuse("health", "'" + raw.positionals[1] + "'");
   if (raw.coordinator.has_value() == raw.participant.has_value()) {
-    *error = "health needs exactly one of --coordinator HOST:PORT or --participant HOST:PORT";
-    return false;
+    return Status::InvalidArgument(
+        "health needs exactly one of --coordinator HOST:PORT or --participant HOST:PORT");
   }
   if (raw.coordinator) {
     command->target = Target::kCoordinator;
-    return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+    return ParseAddress("--coordinator", *raw.coordinator, &command->address);
   }
   command->target = Target::kParticipant;
-  return ParseAddress("--participant", *raw.participant, &command->address, error);
+  return ParseAddress("--participant", *raw.participant, &command->address);
 }
 
-bool BuildInDoubt(const RawArgs& raw, Command* command, std::string* error) {
+Status BuildInDoubt(const RawArgs& raw, Command* command) {
   command->kind = CommandKind::kInDoubt;
-  if (!raw.branches.empty()) return Refuse("in-doubt", "--branch", error);
-  if (raw.timeout_ms) return Refuse("in-doubt", "--timeout-ms", error);
-  if (raw.deadline_ms) return Refuse("in-doubt", "--deadline-ms", error);
-  if (raw.participant) return Refuse("in-doubt", "--participant (it asks --coordinator)", error);
-  if (raw.positionals.size() > 1) return Refuse("in-doubt", "'" + raw.positionals[1] + "'", error);
+  if (!raw.branches.empty()) return Refuse("in-doubt", "--branch");
+  if (raw.timeout_ms) return Refuse("in-doubt", "--timeout-ms");
+  if (raw.deadline_ms) return Refuse("in-doubt", "--deadline-ms");
+  if (raw.participant) return Refuse("in-doubt", "--participant (it asks --coordinator)");
+  if (raw.positionals.size() > 1) return Refuse("in-doubt", "'" + raw.positionals[1] + "'");
   if (!raw.coordinator) {
-    *error = "in-doubt needs --coordinator HOST:PORT";
-    return false;
+    return Status::InvalidArgument("in-doubt needs --coordinator HOST:PORT");
   }
   command->json = raw.json;
-  return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+  return ParseAddress("--coordinator", *raw.coordinator, &command->address);
 }
 
 // top reads the admin HTTP endpoint (--admin-listen of txcoord or txpart).
-bool BuildTop(const RawArgs& raw, Command* command, std::string* error) {
+Status BuildTop(const RawArgs& raw, Command* command) {
   command->kind = CommandKind::kTop;
-  if (!RefuseExecOptions("top", raw, error)) return false;
+  TWOPC_RETURN_IF_ERROR(RefuseExecOptions("top", raw));
   if (raw.participant || (raw.coordinator && raw.admin)) {
-    *error =
+    return Status::InvalidArgument(
         "top reads the admin endpoint: give --coordinator HOST:PORT (a txcoord started with "
-        "--admin-listen) or --admin HOST:PORT (the --admin-listen of txcoord or txpart)";
-    return false;
+        "--admin-listen) or --admin HOST:PORT (the --admin-listen of txcoord or txpart)");
   }
-  if (raw.positionals.size() > 1) return Refuse("top", "'" + raw.positionals[1] + "'", error);
+  if (raw.positionals.size() > 1) return Refuse("top", "'" + raw.positionals[1] + "'");
   if (!raw.admin && !raw.coordinator) {
-    *error =
+    return Status::InvalidArgument(
         "top needs --coordinator HOST:PORT or --admin HOST:PORT (the --admin-listen of txcoord "
-        "or txpart)";
-    return false;
+        "or txpart)");
   }
-  if (raw.once && raw.iterations) return Refuse("top", "both --once and --iterations", error);
+  if (raw.once && raw.iterations) return Refuse("top", "both --once and --iterations");
   if (raw.once) command->iterations = 1;
   if (raw.iterations) {
     int64_t value = 0;
     if (!ParseNonNegative(*raw.iterations, INT32_MAX, &value) || value == 0) {
-      *error = "--iterations expects a positive count, got '" + *raw.iterations + "'";
-      return false;
+      return Status::InvalidArgument("--iterations expects a positive count, got '" +
+                                     *raw.iterations + "'");
     }
     command->iterations = static_cast<int>(value);
   }
@@ -345,37 +324,37 @@ bool BuildTop(const RawArgs& raw, Command* command, std::string* error) {
     // The coordinator tells its admin endpoint in health (see RunTop).
     command->target = Target::kCoordinator;
     command->top_via_coordinator = true;
-    return ParseAddress("--coordinator", *raw.coordinator, &command->address, error);
+    return ParseAddress("--coordinator", *raw.coordinator, &command->address);
   }
-  return ParseAddress("--admin", *raw.admin, &command->address, error);
+  return ParseAddress("--admin", *raw.admin, &command->address);
 }
 
 // Options that only top takes.
-bool RefuseTopOptions(const std::string& name, const RawArgs& raw, std::string* error) {
-  if (raw.admin) return Refuse(name, "--admin (only top does)", error);
-  if (raw.iterations) return Refuse(name, "--iterations", error);
-  if (raw.once) return Refuse(name, "--once", error);
-  return true;
+Status RefuseTopOptions(const std::string& name, const RawArgs& raw) {
+  if (raw.admin) return Refuse(name, "--admin (only top does)");
+  if (raw.iterations) return Refuse(name, "--iterations");
+  if (raw.once) return Refuse(name, "--once");
+  return Status::Ok();
 }
 
 }  // namespace
 
-bool ParseCommandLine(const std::vector<std::string>& args, Command* command, std::string* error) {
+Status ParseCommandLine(const std::vector<std::string>& args, Command* command) {
   *command = Command();
   for (const std::string& arg : args) {
     if (arg == "--") break;
-    if (IsHelp(arg)) return true;  // kHelp
+    if (IsHelp(arg)) return Status::Ok();  // kHelp
     if (arg == "--version") {
       command->kind = CommandKind::kVersion;
-      return true;
+      return Status::Ok();
     }
   }
-  if (!args.empty() && args[0] == "help") return true;
+  if (!args.empty() && args[0] == "help") return Status::Ok();
   RawArgs raw;
-  if (!Tokenize(args, &raw, error)) return false;
+  TWOPC_RETURN_IF_ERROR(Tokenize(args, &raw));
   if (raw.positionals.empty()) {
-    *error = "no command given (exec, status, query, health, in-doubt or top)";
-    return false;
+    return Status::InvalidArgument(
+        "no command given (exec, status, query, health, in-doubt or top)");
   }
   command->security.tls_cert = raw.tls_cert.value_or("");
   command->security.tls_key = raw.tls_key.value_or("");
@@ -383,20 +362,20 @@ bool ParseCommandLine(const std::vector<std::string>& args, Command* command, st
   command->token_file = raw.token_file.value_or("");
   for (const auto* file : {&raw.tls_cert, &raw.tls_key, &raw.tls_ca, &raw.token_file}) {
     if (file->has_value() && (*file)->empty()) {
-      *error = "--tls-cert, --tls-key, --tls-ca and --token-file need a file name";
-      return false;
+      return Status::InvalidArgument(
+          "--tls-cert, --tls-key, --tls-ca and --token-file need a file name");
     }
   }
   const std::string& name = raw.positionals[0];
-  if (name == "top") return BuildTop(raw, command, error);
-  if (!RefuseTopOptions(name, raw, error)) return false;
-  if (name == "exec") return BuildExec(raw, command, error);
-  if (name == "status") return BuildStatus(raw, command, error);
-  if (name == "query") return BuildQuery(raw, command, error);
-  if (name == "health") return BuildHealth(raw, command, error);
-  if (name == "in-doubt") return BuildInDoubt(raw, command, error);
-  *error = "unknown command '" + name + "' (exec, status, query, health, in-doubt or top)";
-  return false;
+  if (name == "top") return BuildTop(raw, command);
+  TWOPC_RETURN_IF_ERROR(RefuseTopOptions(name, raw));
+  if (name == "exec") return BuildExec(raw, command);
+  if (name == "status") return BuildStatus(raw, command);
+  if (name == "query") return BuildQuery(raw, command);
+  if (name == "health") return BuildHealth(raw, command);
+  if (name == "in-doubt") return BuildInDoubt(raw, command);
+  return Status::InvalidArgument("unknown command '" + name +
+                                 "' (exec, status, query, health, in-doubt or top)");
 }
 
 std::string UsageText() {

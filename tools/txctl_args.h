@@ -9,6 +9,7 @@
 
 #include "thrift/rpc/rpc_security.h"
 #include "thrift/rpc/rpc_util.h"
+#include "wal/base/status.h"
 
 namespace twopc::txctl {
 
@@ -49,9 +50,9 @@ struct Command {
   bool top_via_coordinator = false;
 };
 
-// Parses the arguments after the program name. On failure returns false and
-// puts a one-line reason in *error.
-bool ParseCommandLine(const std::vector<std::string>& args, Command* command, std::string* error);
+// Parses the arguments after the program name into *command. Returns
+// InvalidArgument with a one-line reason when they are not a valid command.
+Status ParseCommandLine(const std::vector<std::string>& args, Command* command);
 
 // The --help text.
 std::string UsageText();

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <thrift/TOutput.h>
@@ -20,18 +21,17 @@ namespace {
 void DiscardThriftOutput(const char* /*message*/) {}
 
 // Fills the token (--token-file, else $TWOPC_TOKEN) and checks the TLS files.
-bool ResolveSecurity(twopc::txctl::Command* command, std::string* error) {
+twopc::Status ResolveSecurity(twopc::txctl::Command* command) {
   if (!command->token_file.empty()) {
     std::string warning;
-    if (!twopc::rpc::ReadTokenFile(command->token_file, &command->security.token, error,
-                                   &warning)) {
-      return false;
-    }
+    twopc::StatusOr<std::string> token = twopc::rpc::ReadTokenFile(command->token_file, &warning);
+    if (!token.ok()) return token.status();
+    command->security.token = std::move(token).value();
     if (!warning.empty()) std::cerr << "txctl: warning: " << warning << "\n";
   } else if (const char* env = std::getenv("TWOPC_TOKEN"); env != nullptr) {
     command->security.token = twopc::rpc::TrimToken(env);
   }
-  return twopc::rpc::CheckTlsOptions(command->security, /*serves=*/false, error);
+  return twopc::rpc::CheckTlsOptions(command->security, /*serves=*/false);
 }
 
 }  // namespace
@@ -42,14 +42,15 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string> args(argv + 1, argv + argc);
   twopc::txctl::Command command;
-  std::string error;
-  if (!twopc::txctl::ParseCommandLine(args, &command, &error)) {
-    std::cerr << "txctl: " << error << "\nTry 'txctl --help'.\n";
+  if (const twopc::Status parsed = twopc::txctl::ParseCommandLine(args, &command); !parsed.ok()) {
+    std::cerr << "txctl: " << parsed.message() << "\nTry 'txctl --help'.\n";
     return twopc::txctl::kExitBadInput;
   }
-  if (command.kind != CommandKind::kHelp && !ResolveSecurity(&command, &error)) {
-    std::cerr << "txctl: " << error << "\n";
-    return twopc::txctl::kExitBadInput;
+  if (command.kind != CommandKind::kHelp) {
+    if (const twopc::Status secured = ResolveSecurity(&command); !secured.ok()) {
+      std::cerr << "txctl: " << secured.message() << "\n";
+      return twopc::txctl::kExitBadInput;
+    }
   }
   switch (command.kind) {
     case CommandKind::kHelp:

@@ -32,12 +32,14 @@ bool AdminOfCoordinator(const Command& command, rpc::HostPort* admin, std::ostre
     return false;
   }
   auto it = details.find("admin");
-  std::string error;
-  if (it == details.end() || !rpc::ParseHostPort(it->second, admin, &error)) {
+  // No "admin" detail parses as "", which is not HOST:PORT.
+  const StatusOr<rpc::HostPort> parsed = rpc::ParseHostPort(it == details.end() ? "" : it->second);
+  if (!parsed.ok()) {
     err << "txctl: coordinator " << options.address
         << " has no admin endpoint (start txcoord with --admin-listen HOST:PORT)\n";
     return false;
   }
+  *admin = *parsed;
   if (admin->host == "0.0.0.0" || admin->host == "::" || admin->host.empty()) {
     admin->host = command.address.host;
   }

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <thrift/Thrift.h>
@@ -145,25 +146,27 @@ int Print(const twopc::tools::OfflineListing& listing, bool json) {
 }
 
 int ListOnline(const Args& a) {
-  twopc::rpc::HostPort address;
-  std::string error;
-  if (!twopc::rpc::ParseHostPort(a.coordinator, &address, &error)) return Usage(error);
+  const twopc::StatusOr<twopc::rpc::HostPort> address = twopc::rpc::ParseHostPort(a.coordinator);
+  if (!address.ok()) return Usage(address.status().message());
   twopc::rpc::SecurityOptions security;
   security.tls_cert = a.tls_cert;
   security.tls_key = a.tls_key;
   security.tls_ca = a.tls_ca;
   if (!a.token_file.empty()) {
     std::string warning;
-    if (!twopc::rpc::ReadTokenFile(a.token_file, &security.token, &error, &warning)) {
-      return Usage(error);
-    }
+    twopc::StatusOr<std::string> token = twopc::rpc::ReadTokenFile(a.token_file, &warning);
+    if (!token.ok()) return Usage(token.status().message());
+    security.token = std::move(token).value();
     if (!warning.empty()) std::cerr << "txrecover: warning: " << warning << "\n";
   } else if (const char* env = std::getenv("TWOPC_TOKEN"); env != nullptr) {
     security.token = twopc::rpc::TrimToken(env);
   }
-  if (!twopc::rpc::CheckTlsOptions(security, /*serves=*/false, &error)) return Usage(error);
+  if (const twopc::Status tls = twopc::rpc::CheckTlsOptions(security, /*serves=*/false);
+      !tls.ok()) {
+    return Usage(tls.message());
+  }
   try {
-    twopc::rpc::RpcClient<twopc::rpc::CoordinatorClient> client(address, 2000, 30000, security);
+    twopc::rpc::RpcClient<twopc::rpc::CoordinatorClient> client(*address, 2000, 30000, security);
     client.EnsureOpen();
     std::vector<twopc::rpc::InDoubtTransaction> found;
     client->in_doubt(found);

@@ -42,10 +42,12 @@ class ConnectionPool {
   // Throws ClientError(kInvalidArgument) for an address that is not HOST:PORT.
   ConnectionPool(std::string role, ClientOptions options)
       : role_(std::move(role)), options_(std::move(options)) {
-    std::string error;
-    if (!rpc::ParseHostPort(options_.address, &address_, &error)) {
+    StatusOr<rpc::HostPort> address = rpc::ParseHostPort(options_.address);
+    if (!address.ok()) {
+      const std::string& error = address.status().message();
       throw ClientError(ErrorCode::kInvalidArgument, role_ + " address: " + error, error);
     }
+    address_ = std::move(address).value();
   }
 
   const std::string& address() const { return options_.address; }

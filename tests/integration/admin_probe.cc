@@ -8,10 +8,9 @@
 namespace twopc::testing {
 
 std::optional<std::string> Scrape(const std::string& address, const std::string& path) {
-  rpc::HostPort host_port;
-  std::string error;
-  if (!rpc::ParseHostPort(address, &host_port, &error)) return std::nullopt;
-  admin::HttpResult result = admin::HttpGet(host_port, path, 10000);
+  const StatusOr<rpc::HostPort> host_port = rpc::ParseHostPort(address);
+  if (!host_port.ok()) return std::nullopt;
+  admin::HttpResult result = admin::HttpGet(*host_port, path, 10000);
   if (result.status != 200) return std::nullopt;
   return std::move(result.body);
 }

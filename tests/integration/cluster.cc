@@ -25,13 +25,12 @@ namespace twopc::testing {
 
 std::unique_ptr<rpc::RpcClient<rpc::ParticipantClient>> ConnectParticipant(
     const std::string& address, int timeout_ms) {
-  rpc::HostPort host_port;
-  std::string error;
-  if (!rpc::ParseHostPort(address, &host_port, &error)) {
-    throw std::invalid_argument(address + ": " + error);
+  const StatusOr<rpc::HostPort> host_port = rpc::ParseHostPort(address);
+  if (!host_port.ok()) {
+    throw std::invalid_argument(address + ": " + host_port.status().message());
   }
   auto client =
-      std::make_unique<rpc::RpcClient<rpc::ParticipantClient>>(host_port, 5000, timeout_ms);
+      std::make_unique<rpc::RpcClient<rpc::ParticipantClient>>(*host_port, 5000, timeout_ms);
   client->EnsureOpen();
   return client;
 }
@@ -47,10 +46,8 @@ const char kHost[] = "127.0.0.1";
 std::string Address(int port) { return std::string(kHost) + ":" + std::to_string(port); }
 
 rpc::HostPort ParseAddress(const std::string& address) {
-  rpc::HostPort host_port;
-  std::string error;
-  rpc::ParseHostPort(address, &host_port, &error);
-  return host_port;
+  const StatusOr<rpc::HostPort> host_port = rpc::ParseHostPort(address);
+  return host_port.ok() ? *host_port : rpc::HostPort();
 }
 
 void QuietThrift(const char* /*message*/) {}

@@ -123,8 +123,8 @@ class Client {
  public:
   Client(const std::string& coordinator, uint64_t seed, std::atomic<int64_t>* next_id)
       : random_(seed), next_id_(next_id) {
-    std::string error;
-    rpc::ParseHostPort(coordinator, &address_, &error);
+    const StatusOr<rpc::HostPort> address = rpc::ParseHostPort(coordinator);
+    if (address.ok()) address_ = *address;
   }
 
   void Run(const std::atomic<bool>& stop) {

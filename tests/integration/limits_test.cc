@@ -30,10 +30,10 @@ std::string Transfer(int from, int to, int amount, bool debit) {
 
 template <typename ClientT>
 std::unique_ptr<rpc::RpcClient<ClientT>> Connect(const std::string& address) {
-  rpc::HostPort host_port;
-  std::string error;
-  EXPECT_TRUE(rpc::ParseHostPort(address, &host_port, &error)) << error;
-  auto client = std::make_unique<rpc::RpcClient<ClientT>>(host_port, 5000, kDeadlineMs);
+  const StatusOr<rpc::HostPort> host_port = rpc::ParseHostPort(address);
+  EXPECT_TRUE(host_port.ok()) << host_port.status().ToString();
+  auto client = std::make_unique<rpc::RpcClient<ClientT>>(
+      host_port.ok() ? *host_port : rpc::HostPort(), 5000, kDeadlineMs);
   client->EnsureOpen();
   return client;
 }

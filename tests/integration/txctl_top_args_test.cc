@@ -6,30 +6,29 @@
 namespace twopc::txctl {
 namespace {
 
-bool Parses(const std::vector<std::string>& args, Command* command, std::string* error) {
-  return ParseCommandLine(args, command, error);
+// Parses `args` into *command, which must succeed.
+void Parses(const std::vector<std::string>& args, Command* command) {
+  const Status status = ParseCommandLine(args, command);
+  ASSERT_TRUE(status.ok()) << status.ToString();
 }
 
 TEST(TxctlTopArgsTest, TopReadsTheAdminEndpointUntilInterruptedByDefault) {
   Command command;
-  std::string error;
-  ASSERT_TRUE(Parses({"--admin", "127.0.0.1:9700", "top"}, &command, &error)) << error;
+  ASSERT_NO_FATAL_FAILURE(Parses({"--admin", "127.0.0.1:9700", "top"}, &command));
   EXPECT_EQ(command.kind, CommandKind::kTop);
   EXPECT_EQ(command.address.ToString(), "127.0.0.1:9700");
   EXPECT_EQ(command.iterations, 0);
-  ASSERT_TRUE(Parses({"top", "--admin=127.0.0.1:9700", "--once"}, &command, &error)) << error;
+  ASSERT_NO_FATAL_FAILURE(Parses({"top", "--admin=127.0.0.1:9700", "--once"}, &command));
   EXPECT_EQ(command.iterations, 1);
-  ASSERT_TRUE(Parses({"top", "--admin", "127.0.0.1:9700", "--iterations", "5"}, &command, &error))
-      << error;
+  ASSERT_NO_FATAL_FAILURE(
+      Parses({"top", "--admin", "127.0.0.1:9700", "--iterations", "5"}, &command));
   EXPECT_EQ(command.iterations, 5);
   EXPECT_FALSE(command.top_via_coordinator);
 }
 
 TEST(TxctlTopArgsTest, TopFindsTheAdminEndpointThroughTheCoordinator) {
   Command command;
-  std::string error;
-  ASSERT_TRUE(Parses({"--coordinator", "127.0.0.1:7700", "top", "--once"}, &command, &error))
-      << error;
+  ASSERT_NO_FATAL_FAILURE(Parses({"--coordinator", "127.0.0.1:7700", "top", "--once"}, &command));
   EXPECT_EQ(command.kind, CommandKind::kTop);
   EXPECT_TRUE(command.top_via_coordinator);
   EXPECT_EQ(command.address.ToString(), "127.0.0.1:7700");
@@ -39,9 +38,9 @@ TEST(TxctlTopArgsTest, TopFindsTheAdminEndpointThroughTheCoordinator) {
 TEST(TxctlTopArgsTest, BadTopUsageIsExplained) {
   auto error_of = [](const std::vector<std::string>& args) {
     Command command;
-    std::string error;
-    EXPECT_FALSE(ParseCommandLine(args, &command, &error));
-    return error;
+    const Status status = ParseCommandLine(args, &command);
+    EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+    return status.message();
   };
   EXPECT_NE(error_of({"top"}).find("--admin HOST:PORT"), std::string::npos);
   EXPECT_NE(error_of({"--coordinator", "127.0.0.1:7700", "--admin", "127.0.0.1:9700", "top"})

@@ -10,16 +10,16 @@ namespace {
 
 Command Parse(const std::vector<std::string>& args) {
   Command command;
-  std::string error;
-  EXPECT_TRUE(ParseCommandLine(args, &command, &error)) << error;
+  const Status status = ParseCommandLine(args, &command);
+  EXPECT_TRUE(status.ok()) << status.ToString();
   return command;
 }
 
 std::string ParseError(const std::vector<std::string>& args) {
   Command command;
-  std::string error;
-  EXPECT_FALSE(ParseCommandLine(args, &command, &error));
-  return error;
+  const Status status = ParseCommandLine(args, &command);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  return status.message();
 }
 
 TEST(TxctlArgsTest, BranchSplitsAtFirstColonAndMergesByParticipantInOrder) {

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
 #include <thread>
 
 namespace twopc::rpc {
@@ -17,8 +16,8 @@ TEST(BatchSchedulingTest, TheCallingThreadAndThreadsItStartsLaterRunUnderSchedBa
   std::thread([&] { policy_before_in_new_thread = sched_getscheduler(0); }).join();
   ASSERT_EQ(policy_before_in_new_thread, SCHED_OTHER) << "the test must start from the default";
 
-  std::string error;
-  ASSERT_TRUE(UseBatchScheduling(&error)) << error;
+  const Status status = UseBatchScheduling();
+  ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(sched_getscheduler(0), SCHED_BATCH);
   int policy_in_new_thread = -1;
   std::thread([&] { policy_in_new_thread = sched_getscheduler(0); }).join();

@@ -26,12 +26,11 @@ std::vector<std::string> Texts(const std::vector<SourcedArg>& args) {
 
 TEST(ConfigFile, LinesBecomeFlagsWithCommentsAndBlanksSkipped) {
   std::vector<SourcedArg> args;
-  std::string error;
-  ASSERT_TRUE(
-      ParseConfigText("# a comment\n\n  --listen=0.0.0.0:7700  \nwal_dir=/var/lib/x\n"
-                      "--create_db\r\n--participant=p0=10.0.0.1:7701 # not a comment\n",
-                      "f.conf", &args, &error))
-      << error;
+  const Status status = ParseConfigText(
+      "# a comment\n\n  --listen=0.0.0.0:7700  \nwal_dir=/var/lib/x\n"
+      "--create_db\r\n--participant=p0=10.0.0.1:7701 # not a comment\n",
+      "f.conf", &args);
+  ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(Texts(args), (std::vector<std::string>{
                              "--listen=0.0.0.0:7700", "--wal_dir=/var/lib/x", "--create_db",
                              "--participant=p0=10.0.0.1:7701 # not a comment"}));
@@ -40,24 +39,29 @@ TEST(ConfigFile, LinesBecomeFlagsWithCommentsAndBlanksSkipped) {
 
 TEST(ConfigFile, ALineThatIsNotAFlagNamesFileAndLine) {
   std::vector<SourcedArg> args;
-  std::string error;
-  EXPECT_FALSE(ParseConfigText("--listen=x\n--wal_dir /var/lib/x\n", "f.conf", &args, &error));
-  EXPECT_EQ(error, "f.conf line 2: expected --flag=value, got '--wal_dir /var/lib/x'");
-  EXPECT_FALSE(ParseConfigText("--config=other.conf\n", "f.conf", &args, &error));
-  EXPECT_NE(error.find("f.conf line 1: --config cannot be used"), std::string::npos) << error;
+  Status status = ParseConfigText("--listen=x\n--wal_dir /var/lib/x\n", "f.conf", &args);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  EXPECT_EQ(status.message(), "f.conf line 2: expected --flag=value, got '--wal_dir /var/lib/x'");
+  status = ParseConfigText("--config=other.conf\n", "f.conf", &args);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  EXPECT_NE(status.message().find("f.conf line 1: --config cannot be used"), std::string::npos)
+      << status.ToString();
 }
 
 TEST(ConfigFile, MissingFileOrDirectoryIsAClearError) {
   test::TempDir dir;
   std::vector<SourcedArg> args;
-  std::string error;
-  EXPECT_FALSE(ReadConfigFile(dir.Join("absent.conf"), &args, &error));
-  EXPECT_NE(error.find("absent.conf: cannot read: No such file or directory"), std::string::npos)
-      << error;
-  EXPECT_FALSE(ReadConfigFile(dir.path(), &args, &error));
-  EXPECT_NE(error.find("it is a directory"), std::string::npos) << error;
+  Status status = ReadConfigFile(dir.Join("absent.conf"), &args);
+  EXPECT_TRUE(status.IsIoError()) << status.ToString();
+  EXPECT_NE(status.message().find("absent.conf: cannot read: No such file or directory"),
+            std::string::npos)
+      << status.ToString();
+  status = ReadConfigFile(dir.path(), &args);
+  EXPECT_TRUE(status.IsIoError()) << status.ToString();
+  EXPECT_NE(status.message().find("it is a directory"), std::string::npos) << status.ToString();
   std::ofstream(dir.Join("ok.conf")) << "--unit_count=3\n";
-  ASSERT_TRUE(ReadConfigFile(dir.Join("ok.conf"), &args, &error)) << error;
+  status = ReadConfigFile(dir.Join("ok.conf"), &args);
+  ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(Texts(args), std::vector<std::string>{"--unit_count=3"});
 }
 
@@ -69,16 +73,14 @@ std::vector<SourcedArg> CommandLine(const std::vector<std::string>& texts) {
 
 TEST(GflagsArgs, EverySpellingSetsTheFlag) {
   ParsedArgs parsed;
-  std::string error;
-  ASSERT_TRUE(ApplyGflagsArgs(CommandLine({"--unit-count", "7", "-unit_name=a=b", "--unit_switch"}),
-                              {}, &parsed, &error))
-      << error;
+  Status status = ApplyGflagsArgs(
+      CommandLine({"--unit-count", "7", "-unit_name=a=b", "--unit_switch"}), {}, &parsed);
+  ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(FLAGS_unit_count, 7);
   EXPECT_EQ(FLAGS_unit_name, "a=b");
   EXPECT_TRUE(FLAGS_unit_switch);
-  ASSERT_TRUE(
-      ApplyGflagsArgs(CommandLine({"--nounit_switch", "--unit_count=8"}), {}, &parsed, &error))
-      << error;
+  status = ApplyGflagsArgs(CommandLine({"--nounit_switch", "--unit_count=8"}), {}, &parsed);
+  ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_FALSE(FLAGS_unit_switch);
   EXPECT_EQ(FLAGS_unit_count, 8);
   EXPECT_TRUE(parsed.positionals.empty());
@@ -86,28 +88,30 @@ TEST(GflagsArgs, EverySpellingSetsTheFlag) {
 
 TEST(GflagsArgs, RepeatableFlagsAreCollectedInOrder) {
   ParsedArgs parsed;
-  std::string error;
-  ASSERT_TRUE(ApplyGflagsArgs(CommandLine({"--participant=p0=h:1", "--participant", "p1=h:2",
-                                           "extra", "--", "--unit_count=9"}),
-                              {"participant"}, &parsed, &error))
-      << error;
+  const Status status = ApplyGflagsArgs(CommandLine({"--participant=p0=h:1", "--participant",
+                                                     "p1=h:2", "extra", "--", "--unit_count=9"}),
+                                        {"participant"}, &parsed);
+  ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(parsed.repeated["participant"], (std::vector<std::string>{"p0=h:1", "p1=h:2"}));
   EXPECT_EQ(parsed.positionals, (std::vector<std::string>{"extra", "--unit_count=9"}));
 }
 
-TEST(GflagsArgs, UnknownFlagOrBadValueIsAOneLineErrorWithItsOrigin) {
+// The message of a refusal (ApplyGflagsArgs must fail with InvalidArgument).
+std::string RefusalOf(const std::vector<SourcedArg>& args) {
   ParsedArgs parsed;
-  std::string error;
-  EXPECT_FALSE(ApplyGflagsArgs(CommandLine({"--unit_cuont=3"}), {}, &parsed, &error));
-  EXPECT_EQ(error, "unknown flag '--unit_cuont'");
-  EXPECT_FALSE(ApplyGflagsArgs({{"--unit_count=many", "f.conf line 3"}}, {}, &parsed, &error));
-  EXPECT_EQ(error, "f.conf line 3: bad value 'many' for --unit_count (int32)");
-  EXPECT_FALSE(ApplyGflagsArgs(CommandLine({"--unit_name"}), {}, &parsed, &error));
-  EXPECT_EQ(error, "--unit_name needs a value");
+  const Status status = ApplyGflagsArgs(args, {}, &parsed);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  return status.message();
+}
+
+TEST(GflagsArgs, UnknownFlagOrBadValueIsAOneLineErrorWithItsOrigin) {
+  EXPECT_EQ(RefusalOf(CommandLine({"--unit_cuont=3"})), "unknown flag '--unit_cuont'");
+  EXPECT_EQ(RefusalOf({{"--unit_count=many", "f.conf line 3"}}),
+            "f.conf line 3: bad value 'many' for --unit_count (int32)");
+  EXPECT_EQ(RefusalOf(CommandLine({"--unit_name"})), "--unit_name needs a value");
   // A config line never takes its value from the next line.
-  EXPECT_FALSE(ApplyGflagsArgs({{"--unit_name", "f.conf line 1"}, {"x", "f.conf line 2"}}, {},
-                               &parsed, &error));
-  EXPECT_EQ(error, "f.conf line 1: --unit_name needs a value");
+  EXPECT_EQ(RefusalOf({{"--unit_name", "f.conf line 1"}, {"x", "f.conf line 2"}}),
+            "f.conf line 1: --unit_name needs a value");
 }
 
 TEST(JsonLogLine, HasEveryFieldEscaped) {

@@ -23,9 +23,20 @@
 namespace twopc::txbench {
 namespace {
 
-bool Parse(const std::vector<std::string>& args, BenchOptions* options, std::string* error) {
-  *options = BenchOptions();
-  return ParseBenchOptions(args, options, error);
+// The options `args` give; the parse must succeed.
+BenchOptions Parse(const std::vector<std::string>& args) {
+  BenchOptions options;
+  const Status status = ParseBenchOptions(args, &options);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return options;
+}
+
+// Why `args` are refused; the parse must fail with InvalidArgument.
+std::string RefusalOf(const std::vector<std::string>& args) {
+  BenchOptions options;
+  const Status status = ParseBenchOptions(args, &options);
+  EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
+  return status.message();
 }
 
 TEST(Transfer, BuiltAsTwoBranchesWithBoundParametersAndRebuiltWithoutAllocating) {
@@ -51,9 +62,7 @@ TEST(Transfer, BuiltAsTwoBranchesWithBoundParametersAndRebuiltWithoutAllocating)
 }
 
 TEST(TxbenchOptions, DefaultsAreTheStandardWorkload) {
-  BenchOptions options;
-  std::string error;
-  ASSERT_TRUE(Parse({"--local"}, &options, &error)) << error;
+  const BenchOptions options = Parse({"--local"});
   EXPECT_TRUE(options.local);
   EXPECT_EQ(options.participants, 3);
   EXPECT_EQ(options.accounts, 1000);
@@ -62,49 +71,35 @@ TEST(TxbenchOptions, DefaultsAreTheStandardWorkload) {
 }
 
 TEST(TxbenchOptions, BothFlagSpellingsAreAccepted) {
-  BenchOptions options;
-  std::string error;
-  ASSERT_TRUE(Parse({"--local", "--clients=64", "--seconds", "3", "--json-only"}, &options, &error))
-      << error;
+  const BenchOptions options = Parse({"--local", "--clients=64", "--seconds", "3", "--json-only"});
   EXPECT_EQ(options.clients, 64);
   EXPECT_EQ(options.seconds, 3);
   EXPECT_TRUE(options.json_only);
 }
 
 TEST(TxbenchOptions, SecurityFilesArePassedThrough) {
-  BenchOptions options;
-  std::string error;
-  ASSERT_TRUE(Parse({"--local", "--tls-cert", "node.pem", "--tls-key=node.key", "--tls-ca",
-                     "ca.pem", "--token-file", "token"},
-                    &options, &error))
-      << error;
+  const BenchOptions options = Parse({"--local", "--tls-cert", "node.pem", "--tls-key=node.key",
+                                      "--tls-ca", "ca.pem", "--token-file", "token"});
   EXPECT_EQ(options.security.tls_cert, "node.pem");
   EXPECT_EQ(options.security.tls_key, "node.key");
   EXPECT_EQ(options.security.tls_ca, "ca.pem");
   EXPECT_EQ(options.token_file, "token");
-  EXPECT_FALSE(Parse({"--local", "--tls-ca="}, &options, &error));
-  EXPECT_EQ(error, "--tls-ca needs a file name");
+  EXPECT_EQ(RefusalOf({"--local", "--tls-ca="}), "--tls-ca needs a file name");
 }
 
 TEST(TxbenchOptions, VersionNeedsNoMode) {
-  BenchOptions options;
-  std::string error;
-  ASSERT_TRUE(Parse({"--version"}, &options, &error)) << error;
-  EXPECT_TRUE(options.version);
-  EXPECT_FALSE(Parse({"--version=1"}, &options, &error));
+  EXPECT_TRUE(Parse({"--version"}).version);
+  EXPECT_EQ(RefusalOf({"--version=1"}), "--version takes no value");
 }
 
 TEST(TxbenchOptions, BadInputIsRefusedWithAReason) {
-  BenchOptions options;
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"--local", "--clients", "0"},
                                              {"--local", "--clients", "many"},
                                              {"--local", "--frobnicate"},
                                              {"--local", "--seconds"},
                                              {"--coordinator", "nohost"}}) {
-    std::string error;
-    EXPECT_FALSE(Parse(args, &options, &error)) << args.back();
-    EXPECT_FALSE(error.empty()) << args.back();
+    EXPECT_FALSE(RefusalOf(args).empty()) << args.back();
   }
 }
 

@@ -14,22 +14,18 @@ using apache::thrift::transport::TServerSocket;
 using apache::thrift::transport::TSSLServerSocket;
 using apache::thrift::transport::TTransportException;
 
-bool ParseHostPort(const std::string& text, HostPort* out, std::string* error) {
+StatusOr<HostPort> ParseHostPort(const std::string& text) {
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    *error = "expected HOST:PORT, got '" + text + "'";
-    return false;
+    return Status::InvalidArgument("expected HOST:PORT, got '" + text + "'");
   }
   const std::string port_text = text.substr(colon + 1);
   char* end = nullptr;
   const long port = std::strtol(port_text.c_str(), &end, 10);
   if (*end != '\0' || port < 0 || port > 65535) {
-    *error = "bad port in '" + text + "'";
-    return false;
+    return Status::InvalidArgument("bad port in '" + text + "'");
   }
-  out->host = text.substr(0, colon);
-  out->port = static_cast<int>(port);
-  return true;
+  return HostPort{text.substr(0, colon), static_cast<int>(port)};
 }
 
 std::string DescribeRpcFailure(const std::exception& error, const SecurityOptions& security) {

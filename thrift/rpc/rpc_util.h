@@ -20,6 +20,7 @@
 #include "thrift/rpc/server_guard.h"
 #include "thrift/rpc/socket_probe.h"
 #include "thrift/rpc/tls_factories.h"
+#include "wal/base/status.h"
 
 namespace twopc::rpc {
 
@@ -29,8 +30,9 @@ struct HostPort {
   std::string ToString() const { return host + ":" + std::to_string(port); }
 };
 
-// Parses "HOST:PORT". On failure returns false and says why in *error.
-bool ParseHostPort(const std::string& text, HostPort* out, std::string* error);
+// Parses "HOST:PORT". Returns InvalidArgument, saying why, when `text` is not
+// HOST:PORT with a port in 0..65535.
+StatusOr<HostPort> ParseHostPort(const std::string& text);
 
 // A blocking client of one Thrift service over one connection. Not thread-safe:
 // one user at a time (pool them for concurrency). With TLS options it speaks

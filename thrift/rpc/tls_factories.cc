@@ -99,34 +99,31 @@ std::shared_ptr<TSSLSocketFactory> ServerTlsFactory(const SecurityOptions& secur
   return NewFactory(security, /*server=*/true);
 }
 
-bool CheckTlsOptions(const SecurityOptions& security, bool serves, std::string* error) {
+Status CheckTlsOptions(const SecurityOptions& security, bool serves) {
   if (security.tls_cert.empty() != security.tls_key.empty()) {
-    *error = "--tls-cert and --tls-key go together: give both or neither";
-    return false;
+    return Status::InvalidArgument("--tls-cert and --tls-key go together: give both or neither");
   }
   if (!security.tls_enabled()) {
     if (security.tls_require_client_cert) {
-      *error = "--tls-require-client-cert needs --tls-cert, --tls-key and --tls-ca";
-      return false;
+      return Status::InvalidArgument(
+          "--tls-require-client-cert needs --tls-cert, --tls-key and --tls-ca");
     }
-    return true;
+    return Status::Ok();
   }
   if (security.tls_ca.empty()) {
-    *error = "--tls-ca is required with TLS: peers' certificates are always verified against it";
-    return false;
+    return Status::InvalidArgument(
+        "--tls-ca is required with TLS: peers' certificates are always verified against it");
   }
   if (serves && security.tls_cert.empty()) {
-    *error = "a server with TLS needs --tls-cert and --tls-key";
-    return false;
+    return Status::InvalidArgument("a server with TLS needs --tls-cert and --tls-key");
   }
   try {
     ClientTlsFactory(security);
     if (serves) ServerTlsFactory(security);
   } catch (const TTransportException& e) {
-    *error = e.what();
-    return false;
+    return Status::InvalidArgument(e.what());
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace twopc::rpc

@@ -14,6 +14,7 @@
 #include <thrift/transport/TSSLSocket.h>
 
 #include "thrift/rpc/rpc_security.h"
+#include "wal/base/status.h"
 
 namespace twopc::rpc {
 
@@ -29,8 +30,8 @@ std::shared_ptr<apache::thrift::transport::TSSLSocketFactory> ServerTlsFactory(
     const SecurityOptions& security);
 
 // Checks the TLS options of a program that serves (`serves`) and/or connects:
-// the right files are given and each loads. On failure returns false with a
-// one-line reason naming the flag and the file.
-bool CheckTlsOptions(const SecurityOptions& security, bool serves, std::string* error);
+// the right files are given and each loads. Returns InvalidArgument with a
+// one-line reason naming the flag and the file when they are not.
+Status CheckTlsOptions(const SecurityOptions& security, bool serves);
 
 }  // namespace twopc::rpc

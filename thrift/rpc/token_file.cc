@@ -25,37 +25,34 @@ std::string TrimToken(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
-bool ReadTokenFile(const std::string& path, std::string* token, std::string* error,
-                   std::string* warning) {
+StatusOr<std::string> ReadTokenFile(const std::string& path, std::string* warning) {
   warning->clear();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *error = "--token-file " + path + ": cannot read it: " + std::strerror(errno);
-    return false;
+    return Status::IoError("--token-file " + path + ": cannot read it: " + std::strerror(errno));
   }
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   if (size > kMaxTokenFileBytes) {
-    *error = "--token-file " + path + ": larger than " + std::to_string(kMaxTokenFileBytes) +
-             " bytes; not a token file";
-    return false;
+    return Status::InvalidArgument("--token-file " + path + ": larger than " +
+                                   std::to_string(kMaxTokenFileBytes) + " bytes; not a token file");
   }
   in.seekg(0);
   std::ostringstream content;
   content << in.rdbuf();
-  *token = TrimToken(content.str());
-  if (token->empty()) {
-    *error = "--token-file " + path + ": empty (it must hold the cluster's token)";
-    return false;
+  std::string token = TrimToken(content.str());
+  if (token.empty()) {
+    return Status::InvalidArgument("--token-file " + path +
+                                   ": empty (it must hold the cluster's token)");
   }
   struct stat info {};
   if (stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     *warning = "--token-file " + path + " can be read by other users (chmod 600 it)";
-  } else if (token->size() < kShortTokenChars) {
+  } else if (token.size() < kShortTokenChars) {
     *warning = "the token in --token-file " + path + " is shorter than " +
                std::to_string(kShortTokenChars) + " characters";
   }
-  return true;
+  return token;
 }
 
 }  // namespace twopc::rpc

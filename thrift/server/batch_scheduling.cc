@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include <gflags/gflags.h>
 #include <glog/logging.h>
@@ -15,21 +16,19 @@ DEFINE_bool(sched_batch, true,
 
 namespace twopc::rpc {
 
-bool UseBatchScheduling(std::string* error) {
+Status UseBatchScheduling() {
   sched_param param{};
   param.sched_priority = 0;
   if (sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
-    *error = std::string("sched_setscheduler(SCHED_BATCH): ") + std::strerror(errno);
-    return false;
+    return Status::IoError(std::string("sched_setscheduler(SCHED_BATCH): ") + std::strerror(errno));
   }
-  return true;
+  return Status::Ok();
 }
 
 void ApplySchedulingFlag() {
   if (!FLAGS_sched_batch) return;
-  std::string error;
-  if (!UseBatchScheduling(&error)) {
-    LOG(WARNING) << error << "; running under the default scheduling policy";
+  if (const Status status = UseBatchScheduling(); !status.ok()) {
+    LOG(WARNING) << status.message() << "; running under the default scheduling policy";
   }
 }
 

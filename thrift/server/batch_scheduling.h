@@ -7,13 +7,13 @@
 // it runs when its waker blocks, or on an idle CPU. (README: "Scheduling".)
 #pragma once
 
-#include <string>
+#include "wal/base/status.h"
 
 namespace twopc::rpc {
 
 // Puts the calling thread, and so every thread it starts from now on, under
-// SCHED_BATCH. False with the reason when the kernel refuses.
-bool UseBatchScheduling(std::string* error);
+// SCHED_BATCH. Returns IoError with the reason when the kernel refuses.
+Status UseBatchScheduling();
 
 // Does what --sched_batch asks (default: on) for the calling thread; call it
 // before any thread starts. A refusal is logged as a warning and the server

@@ -19,8 +19,8 @@ std::string Trim(const std::string& text) {
 
 }  // namespace
 
-bool ParseConfigText(const std::string& text, const std::string& path,
-                     std::vector<SourcedArg>* args, std::string* error) {
+Status ParseConfigText(const std::string& text, const std::string& path,
+                       std::vector<SourcedArg>* args) {
   std::istringstream lines(text);
   std::string line;
   for (int number = 1; std::getline(lines, line); ++number) {
@@ -31,36 +31,29 @@ bool ParseConfigText(const std::string& text, const std::string& path,
     const size_t equals = line.find('=');
     const std::string name = line.substr(0, equals);
     if (name.size() == 2 || name.find_first_of(" \t") != std::string::npos) {
-      *error = origin + ": expected --flag=value, got '" + Trim(line) + "'";
-      return false;
+      return Status::InvalidArgument(origin + ": expected --flag=value, got '" + Trim(line) + "'");
     }
     if (name == "--config") {
-      *error = origin + ": --config cannot be used inside a config file";
-      return false;
+      return Status::InvalidArgument(origin + ": --config cannot be used inside a config file");
     }
     args->push_back({line, origin});
   }
-  return true;
+  return Status::Ok();
 }
 
-bool ReadConfigFile(const std::string& path, std::vector<SourcedArg>* args, std::string* error) {
+Status ReadConfigFile(const std::string& path, std::vector<SourcedArg>* args) {
   struct stat info;
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-    *error = "--config " + path + ": cannot read: it is a directory";
-    return false;
+    return Status::IoError("--config " + path + ": cannot read: it is a directory");
   }
   std::ifstream file(path);
-  if (!file) {
-    *error = "--config " + path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
+  if (!file) return Status::IoError("--config " + path + ": cannot read: " + std::strerror(errno));
   std::ostringstream text;
   text << file.rdbuf();
   if (file.bad()) {
-    *error = "--config " + path + ": cannot read: " + std::strerror(errno);
-    return false;
+    return Status::IoError("--config " + path + ": cannot read: " + std::strerror(errno));
   }
-  return ParseConfigText(text.str(), path, args, error);
+  return ParseConfigText(text.str(), path, args);
 }
 
 }  // namespace twopc::program

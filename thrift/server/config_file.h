@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "wal/base/status.h"
+
 namespace twopc::program {
 
 // One command-line argument and where it came from ("" for the command line,
@@ -22,14 +24,15 @@ struct SourcedArg {
   std::string origin;
 };
 
-// Turns the text of a config file into `--flag=value` arguments. `path` only
-// names the file in errors. False with a one-line reason on a line that is not
-// a flag.
-bool ParseConfigText(const std::string& text, const std::string& path,
-                     std::vector<SourcedArg>* args, std::string* error);
+// Turns the text of a config file into `--flag=value` arguments, appended to
+// *args. `path` only names the file in errors. Returns InvalidArgument with a
+// one-line reason on a line that is not a flag.
+Status ParseConfigText(const std::string& text, const std::string& path,
+                       std::vector<SourcedArg>* args);
 
-// Reads and parses `path`. False with a one-line reason when it is missing,
-// unreadable or malformed.
-bool ReadConfigFile(const std::string& path, std::vector<SourcedArg>* args, std::string* error);
+// Reads and parses `path`, appending its flags to *args. Returns IoError with a
+// one-line reason when it is missing or unreadable, and InvalidArgument (see
+// ParseConfigText) when it is malformed.
+Status ReadConfigFile(const std::string& path, std::vector<SourcedArg>* args);
 
 }  // namespace twopc::program

@@ -26,8 +26,8 @@ std::string CanonicalFlagName(std::string name) {
   return name;
 }
 
-bool ApplyGflagsArgs(const std::vector<SourcedArg>& args, const std::set<std::string>& repeatable,
-                     ParsedArgs* parsed, std::string* error) {
+Status ApplyGflagsArgs(const std::vector<SourcedArg>& args, const std::set<std::string>& repeatable,
+                       ParsedArgs* parsed) {
   bool flags_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const SourcedArg& arg = args[i];
@@ -55,8 +55,7 @@ bool ApplyGflagsArgs(const std::vector<SourcedArg>& args, const std::set<std::st
     } else if (IsFlag(name) || repeatable.count(name)) {
       // "--flag value": the value is the next argument, from the same source.
       if (i + 1 >= args.size() || args[i + 1].origin != arg.origin) {
-        *error = Where(arg) + spelled + " needs a value";
-        return false;
+        return Status::InvalidArgument(Where(arg) + spelled + " needs a value");
       }
       value = args[++i].text;
     }
@@ -66,15 +65,14 @@ bool ApplyGflagsArgs(const std::vector<SourcedArg>& args, const std::set<std::st
     }
     gflags::CommandLineFlagInfo info;
     if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info)) {
-      *error = Where(arg) + "unknown flag '" + spelled + "'";
-      return false;
+      return Status::InvalidArgument(Where(arg) + "unknown flag '" + spelled + "'");
     }
     if (gflags::SetCommandLineOption(name.c_str(), value.c_str()).empty()) {
-      *error = Where(arg) + "bad value '" + value + "' for " + spelled + " (" + info.type + ")";
-      return false;
+      return Status::InvalidArgument(Where(arg) + "bad value '" + value + "' for " + spelled +
+                                     " (" + info.type + ")");
     }
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace twopc::program

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "thrift/server/config_file.h"
+#include "wal/base/status.h"
 
 namespace twopc::program {
 
@@ -24,9 +25,10 @@ std::string CanonicalFlagName(std::string name);
 
 // Sets every flag in `args` (the last value of a flag wins). Flags named in
 // `repeatable` (canonical names) are not gflags flags: their values are
-// collected in parsed->repeated. False with a one-line reason (naming the
-// config line the flag came from, if any) on an unknown flag or a bad value.
-bool ApplyGflagsArgs(const std::vector<SourcedArg>& args, const std::set<std::string>& repeatable,
-                     ParsedArgs* parsed, std::string* error);
+// collected in parsed->repeated. Returns InvalidArgument with a one-line reason
+// (naming the config line the flag came from, if any) on an unknown flag or a
+// bad value.
+Status ApplyGflagsArgs(const std::vector<SourcedArg>& args, const std::set<std::string>& repeatable,
+                       ParsedArgs* parsed);
 
 }  // namespace twopc::program

@@ -29,8 +29,7 @@ bool IsHelp(const std::string& arg) {
 bool IsVersion(const std::string& arg) { return arg == "--version" || arg == "-version"; }
 
 // The command line with `--config FILE` replaced by the flags in FILE.
-bool ExpandConfig(const std::vector<std::string>& args, std::vector<SourcedArg>* out,
-                  std::string* error) {
+Status ExpandConfig(const std::vector<std::string>& args, std::vector<SourcedArg>* out) {
   bool config_seen = false;
   bool flags_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -39,8 +38,7 @@ bool ExpandConfig(const std::vector<std::string>& args, std::vector<SourcedArg>*
     bool is_config = false;
     if (!flags_done && (arg == "--config" || arg == "-config")) {
       if (i + 1 >= args.size()) {
-        *error = "--config needs a FILE";
-        return false;
+        return Status::InvalidArgument("--config needs a FILE");
       }
       path = args[++i];
       is_config = true;
@@ -54,13 +52,12 @@ bool ExpandConfig(const std::vector<std::string>& args, std::vector<SourcedArg>*
       continue;
     }
     if (config_seen) {
-      *error = "--config given twice";
-      return false;
+      return Status::InvalidArgument("--config given twice");
     }
     config_seen = true;
-    if (!ReadConfigFile(path, out, error)) return false;
+    TWOPC_RETURN_IF_ERROR(ReadConfigFile(path, out));
   }
-  return true;
+  return Status::Ok();
 }
 
 // Thrift's own messages (refused TLS handshakes, dropped connections) go to
@@ -116,10 +113,10 @@ std::optional<int> StartGflagsProgram(const GflagsProgram& program, int argc, ch
   gflags::SetVersionString(kVersion);
   FLAGS_logtostderr = true;
   std::vector<SourcedArg> expanded;
-  std::string error;
-  if (!ExpandConfig(args, &expanded, &error) ||
-      !ApplyGflagsArgs(expanded, program.repeatable, parsed, &error)) {
-    ReportError(program.name, error);
+  Status status = ExpandConfig(args, &expanded);
+  if (status.ok()) status = ApplyGflagsArgs(expanded, program.repeatable, parsed);
+  if (!status.ok()) {
+    ReportError(program.name, status.message());
     return kExitCannotStart;
   }
   gflags::HandleCommandLineHelpFlags();  // --helpfull and friends

@@ -1,5 +1,8 @@
 #include "thrift/server/security_flags.h"
 
+#include <string>
+#include <utility>
+
 #include <gflags/gflags.h>
 #include <glog/logging.h>
 
@@ -26,19 +29,19 @@ std::string token_file_warning;
 
 }  // namespace
 
-bool SecurityFromFlags(SecurityOptions* out, std::string* error) {
+StatusOr<SecurityOptions> SecurityFromFlags() {
   SecurityOptions security;
   security.tls_cert = FLAGS_tls_cert;
   security.tls_key = FLAGS_tls_key;
   security.tls_ca = FLAGS_tls_ca;
   security.tls_require_client_cert = FLAGS_tls_require_client_cert;
-  if (!FLAGS_token_file.empty() &&
-      !ReadTokenFile(FLAGS_token_file, &security.token, error, &token_file_warning)) {
-    return false;
+  if (!FLAGS_token_file.empty()) {
+    StatusOr<std::string> token = ReadTokenFile(FLAGS_token_file, &token_file_warning);
+    if (!token.ok()) return token.status();
+    security.token = std::move(token).value();
   }
-  if (!CheckTlsOptions(security, /*serves=*/true, error)) return false;
-  *out = security;
-  return true;
+  TWOPC_RETURN_IF_ERROR(CheckTlsOptions(security, /*serves=*/true));
+  return security;
 }
 
 void LogSecurity(const SecurityOptions& security) {

@@ -5,15 +5,15 @@
 // tls_factories.h / token_file.h.
 #pragma once
 
-#include <string>
-
 #include "thrift/rpc/rpc_security.h"
+#include "wal/base/status.h"
 
 namespace twopc::rpc {
 
 // Builds the options from the flags: reads the token file and checks that the
-// TLS files load. On failure returns false with a one-line reason.
-bool SecurityFromFlags(SecurityOptions* out, std::string* error);
+// TLS files load. Returns the error of ReadTokenFile or CheckTlsOptions (a
+// one-line reason) when either fails.
+StatusOr<SecurityOptions> SecurityFromFlags();
 
 // Logs how the process's connections are secured, with a WARNING when it
 // runs plain TCP or without a token (or the token file is weak). Never the token.

@@ -18,62 +18,53 @@ ClientOptions ProbeOptions(const rpc::HostPort& address, const rpc::SecurityOpti
   return options;
 }
 
-// Calls `call` with a fresh client; false and a reason in *error on any failure.
+// Calls `call` with a fresh client. Returns IoError with a reason on any failure.
 template <typename ClientT, typename Call>
-bool WithClient(const rpc::HostPort& address, const rpc::SecurityOptions& security,
-                const Call& call, std::string* error) {
+Status WithClient(const rpc::HostPort& address, const rpc::SecurityOptions& security,
+                  const Call& call) {
   try {
     ClientT client(ProbeOptions(address, security));
     call(client);
-    return true;
+    return Status::Ok();
   } catch (const ClientError& e) {
-    *error = address.ToString() + ": " + e.detail();
+    return Status::IoError(address.ToString() + ": " + e.detail());
   }
-  return false;
 }
 
 }  // namespace
 
 bool CoordinatorHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security) {
-  std::string ignored;
-  return WithClient<Client>(
-      address, security, [](Client& client) { client.Health(); }, &ignored);
+  return WithClient<Client>(address, security, [](Client& client) { client.Health(); }).ok();
 }
 
 bool ParticipantHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security) {
-  std::string ignored;
-  return WithClient<ParticipantClient>(
-      address, security, [](ParticipantClient& client) { client.Health(); }, &ignored);
+  return WithClient<ParticipantClient>(address, security,
+                                       [](ParticipantClient& client) { client.Health(); })
+      .ok();
 }
 
 std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address,
                                                  const rpc::SecurityOptions& security) {
   std::vector<int64_t> txids;
-  std::string ignored;
-  if (!WithClient<ParticipantClient>(
-          address, security, [&](ParticipantClient& client) { txids = client.ListPrepared(); },
-          &ignored)) {
+  if (!WithClient<ParticipantClient>(address, security, [&](ParticipantClient& client) {
+         txids = client.ListPrepared();
+       }).ok()) {
     return std::nullopt;
   }
   return txids;
 }
 
-std::optional<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address, std::string* error,
-                                               const rpc::SecurityOptions& security) {
+StatusOr<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address,
+                                          const rpc::SecurityOptions& security) {
   QueryResult result;
-  if (!WithClient<ParticipantClient>(
-          address, security,
-          [&](ParticipantClient& client) {
-            result = client.Query("SELECT COALESCE(SUM(balance), 0), COUNT(*) FROM accounts");
-          },
-          error)) {
-    return std::nullopt;
-  }
+  TWOPC_RETURN_IF_ERROR(
+      WithClient<ParticipantClient>(address, security, [&](ParticipantClient& client) {
+        result = client.Query("SELECT COALESCE(SUM(balance), 0), COUNT(*) FROM accounts");
+      }));
   if (result.rows.size() != 1 || result.rows[0].size() != 2 ||
       result.rows[0][0].kind() != ValueKind::kInteger ||
       result.rows[0][1].kind() != ValueKind::kInteger) {
-    *error = address.ToString() + ": unexpected answer to the balance query";
-    return std::nullopt;
+    return Status::Corruption(address.ToString() + ": unexpected answer to the balance query");
   }
   return BalanceTotals{result.rows[0][0].integer(), result.rows[0][1].integer()};
 }

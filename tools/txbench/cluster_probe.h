@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "thrift/rpc/rpc_util.h"
+#include "wal/base/status.h"
 
 namespace twopc::txbench {
 
@@ -24,8 +25,9 @@ struct BalanceTotals {
 };
 
 // SUM(balance) and COUNT(*) of the participant's committed accounts table, read
-// with Participant.query; nullopt and a reason in *error on failure.
-std::optional<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address, std::string* error,
-                                               const rpc::SecurityOptions& security = {});
+// with Participant.query. Returns IoError when the call fails and Corruption
+// when the answer is not one row of two integers, with a one-line reason.
+StatusOr<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address,
+                                          const rpc::SecurityOptions& security = {});
 
 }  // namespace twopc::txbench

@@ -30,12 +30,10 @@ InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int a
       detail << participant.name << ": " << prepared->size() << " prepared (txid "
              << prepared->front() << ", ...); ";
     }
-    std::string error;
-    const std::optional<BalanceTotals> totals =
-        ReadBalanceTotals(participant.address, &error, security);
-    if (!totals) {
+    const StatusOr<BalanceTotals> totals = ReadBalanceTotals(participant.address, security);
+    if (!totals.ok()) {
       result.ok = false;
-      detail << participant.name << ": " << error << "; ";
+      detail << participant.name << ": " << totals.status().message() << "; ";
       continue;
     }
     if (totals->rows != accounts) {

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <thrift/TOutput.h>
@@ -92,8 +93,9 @@ int Run(const BenchOptions& options) {
   config.seconds = options.seconds;
   config.progress = options.json_only ? nullptr : &std::cerr;
   config.security = options.security;
-  WorkloadResult result;
-  if (!RunWorkload(config, &result, &error)) return Fail(error, cluster.get());
+  StatusOr<WorkloadResult> run = RunWorkload(config);
+  if (!run.ok()) return Fail(run.status().message(), cluster.get());
+  WorkloadResult& result = *run;
   if (Interrupted()) return Fail("interrupted", nullptr);
 
   report.committed = result.committed;
@@ -136,10 +138,10 @@ int main(int argc, char** argv) {
   apache::thrift::GlobalOutput.setOutputFunction(twopc::txbench::DiscardThriftOutput);
 
   BenchOptions options;
-  std::string error;
-  if (!twopc::txbench::ParseBenchOptions(std::vector<std::string>(argv + 1, argv + argc), &options,
-                                         &error)) {
-    std::cerr << "txbench: " << error << " (try --help)\n";
+  if (const twopc::Status parsed = twopc::txbench::ParseBenchOptions(
+          std::vector<std::string>(argv + 1, argv + argc), &options);
+      !parsed.ok()) {
+    std::cerr << "txbench: " << parsed.message() << " (try --help)\n";
     return twopc::txbench::kExitUsage;
   }
   if (options.help) {
@@ -152,14 +154,18 @@ int main(int argc, char** argv) {
   }
   if (!options.token_file.empty()) {
     std::string warning;
-    if (!twopc::rpc::ReadTokenFile(options.token_file, &options.security.token, &error, &warning)) {
-      std::cerr << "txbench: " << error << "\n";
+    twopc::StatusOr<std::string> token = twopc::rpc::ReadTokenFile(options.token_file, &warning);
+    if (!token.ok()) {
+      std::cerr << "txbench: " << token.status().message() << "\n";
       return twopc::txbench::kExitUsage;
     }
+    options.security.token = std::move(token).value();
     if (!warning.empty()) std::cerr << "txbench: warning: " << warning << "\n";
   }
-  if (!twopc::rpc::CheckTlsOptions(options.security, /*serves=*/options.local, &error)) {
-    std::cerr << "txbench: " << error << "\n";
+  if (const twopc::Status tls =
+          twopc::rpc::CheckTlsOptions(options.security, /*serves=*/options.local);
+      !tls.ok()) {
+    std::cerr << "txbench: " << tls.message() << "\n";
     return twopc::txbench::kExitUsage;
   }
   twopc::txbench::InstallInterruptHandlers();

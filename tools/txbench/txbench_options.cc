@@ -12,34 +12,30 @@ namespace twopc::txbench {
 namespace {
 
 // Parses a whole decimal integer in [min_value, max_value].
-bool ParseInt(const std::string& flag, const std::string& text, int min_value, int max_value,
-              int* out, std::string* error) {
+Status ParseInt(const std::string& flag, const std::string& text, int min_value, int max_value,
+                int* out) {
   char* end = nullptr;
   errno = 0;
   const long value = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end != '\0' || errno != 0 || value < min_value || value > max_value) {
-    *error = flag + " wants an integer in " + std::to_string(min_value) + ".." +
-             std::to_string(max_value) + ", got '" + text + "'";
-    return false;
+    return Status::InvalidArgument(flag + " wants an integer in " + std::to_string(min_value) +
+                                   ".." + std::to_string(max_value) + ", got '" + text + "'");
   }
   *out = static_cast<int>(value);
-  return true;
+  return Status::Ok();
 }
 
 // "NAME=HOST:PORT".
-bool ParseNamedAddress(const std::string& text, NamedAddress* out, std::string* error) {
+StatusOr<NamedAddress> ParseNamedAddress(const std::string& text) {
   const size_t equals = text.find('=');
   if (equals == std::string::npos || equals == 0) {
-    *error = "--participant wants NAME=HOST:PORT, got '" + text + "'";
-    return false;
+    return Status::InvalidArgument("--participant wants NAME=HOST:PORT, got '" + text + "'");
   }
-  out->name = text.substr(0, equals);
-  std::string address_error;
-  if (!rpc::ParseHostPort(text.substr(equals + 1), &out->address, &address_error)) {
-    *error = "--participant " + text + ": " + address_error;
-    return false;
+  const StatusOr<rpc::HostPort> address = rpc::ParseHostPort(text.substr(equals + 1));
+  if (!address.ok()) {
+    return Status::InvalidArgument("--participant " + text + ": " + address.status().message());
   }
-  return true;
+  return NamedAddress{text.substr(0, equals), *address};
 }
 
 bool TakesValue(const std::string& flag) {
@@ -51,8 +47,7 @@ bool TakesValue(const std::string& flag) {
 
 }  // namespace
 
-bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* options,
-                       std::string* error) {
+Status ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* options) {
   BenchOptions parsed;
   bool participants_given = false;
   bool coordinator_given = false;
@@ -70,8 +65,7 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
                            flag == "--local" || flag == "--json-only";
     if (is_switch) {
       if (has_inline_value) {
-        *error = flag + " takes no value";
-        return false;
+        return Status::InvalidArgument(flag + " takes no value");
       }
       if (flag == "--local") {
         parsed.local = true;
@@ -85,38 +79,36 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
       continue;
     }
     if (!TakesValue(flag)) {
-      *error = flag.rfind("-", 0) == 0 ? "unknown flag '" + flag + "'"
-                                       : "unexpected argument '" + flag + "'";
-      return false;
+      return Status::InvalidArgument(flag.rfind("-", 0) == 0
+                                         ? "unknown flag '" + flag + "'"
+                                         : "unexpected argument '" + flag + "'");
     }
     if (!has_inline_value) {
       if (i + 1 >= args.size()) {
-        *error = flag + " needs a value";
-        return false;
+        return Status::InvalidArgument(flag + " needs a value");
       }
       value = args[++i];
     }
     if (flag == "--participants") {
-      if (!ParseInt(flag, value, 2, 64, &parsed.participants, error)) return false;
+      TWOPC_RETURN_IF_ERROR(ParseInt(flag, value, 2, 64, &parsed.participants));
       participants_given = true;
     } else if (flag == "--accounts") {
-      if (!ParseInt(flag, value, 1, 100000000, &parsed.accounts, error)) return false;
+      TWOPC_RETURN_IF_ERROR(ParseInt(flag, value, 1, 100000000, &parsed.accounts));
     } else if (flag == "--clients") {
-      if (!ParseInt(flag, value, 1, 4096, &parsed.clients, error)) return false;
+      TWOPC_RETURN_IF_ERROR(ParseInt(flag, value, 1, 4096, &parsed.clients));
     } else if (flag == "--seconds") {
-      if (!ParseInt(flag, value, 1, 86400, &parsed.seconds, error)) return false;
+      TWOPC_RETURN_IF_ERROR(ParseInt(flag, value, 1, 86400, &parsed.seconds));
     } else if (flag == "--coordinator") {
-      std::string address_error;
-      if (!rpc::ParseHostPort(value, &parsed.coordinator, &address_error)) {
-        *error = "--coordinator: " + address_error;
-        return false;
+      const StatusOr<rpc::HostPort> address = rpc::ParseHostPort(value);
+      if (!address.ok()) {
+        return Status::InvalidArgument("--coordinator: " + address.status().message());
       }
+      parsed.coordinator = *address;
       coordinator_given = true;
     } else if (flag == "--tls-cert" || flag == "--tls-key" || flag == "--tls-ca" ||
                flag == "--token-file") {
       if (value.empty()) {
-        *error = flag + " needs a file name";
-        return false;
+        return Status::InvalidArgument(flag + " needs a file name");
       }
       std::string* slot = flag == "--tls-cert"  ? &parsed.security.tls_cert
                           : flag == "--tls-key" ? &parsed.security.tls_key
@@ -124,46 +116,42 @@ bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* optio
                                                 : &parsed.token_file;
       *slot = value;
     } else {  // --participant
-      NamedAddress participant;
-      if (!ParseNamedAddress(value, &participant, error)) return false;
-      parsed.participant_addresses.push_back(participant);
+      const StatusOr<NamedAddress> participant = ParseNamedAddress(value);
+      if (!participant.ok()) return participant.status();
+      parsed.participant_addresses.push_back(*participant);
     }
   }
   if (parsed.help || parsed.version) {
     *options = parsed;
-    return true;
+    return Status::Ok();
   }
 
   if (parsed.local == coordinator_given) {
-    *error = "give either --local or --coordinator HOST:PORT";
-    return false;
+    return Status::InvalidArgument("give either --local or --coordinator HOST:PORT");
   }
   if (parsed.local && !parsed.participant_addresses.empty()) {
-    *error = "--participant is for a running cluster, not with --local";
-    return false;
+    return Status::InvalidArgument("--participant is for a running cluster, not with --local");
   }
   if (!parsed.local) {
     const int given = static_cast<int>(parsed.participant_addresses.size());
     if (given < 2) {
-      *error = "a running cluster needs at least two --participant NAME=HOST:PORT";
-      return false;
+      return Status::InvalidArgument(
+          "a running cluster needs at least two --participant NAME=HOST:PORT");
     }
     if (participants_given && parsed.participants != given) {
-      *error = "--participants " + std::to_string(parsed.participants) + " but " +
-               std::to_string(given) + " --participant addresses";
-      return false;
+      return Status::InvalidArgument("--participants " + std::to_string(parsed.participants) +
+                                     " but " + std::to_string(given) + " --participant addresses");
     }
     std::set<std::string> names;
     for (const NamedAddress& participant : parsed.participant_addresses) {
       if (!names.insert(participant.name).second) {
-        *error = "participant '" + participant.name + "' given twice";
-        return false;
+        return Status::InvalidArgument("participant '" + participant.name + "' given twice");
       }
     }
     parsed.participants = given;
   }
   *options = parsed;
-  return true;
+  return Status::Ok();
 }
 
 std::string UsageText() {

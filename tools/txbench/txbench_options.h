@@ -7,6 +7,7 @@
 
 #include "thrift/rpc/rpc_security.h"
 #include "thrift/rpc/rpc_util.h"
+#include "wal/base/status.h"
 
 namespace twopc::txbench {
 
@@ -34,11 +35,10 @@ struct BenchOptions {
   std::string token_file;
 };
 
-// Parses the arguments after the program name. Flags may be written
-// `--flag value` or `--flag=value`. On failure returns false and puts a
-// one-line reason in *error.
-bool ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* options,
-                       std::string* error);
+// Parses the arguments after the program name into *options. Flags may be
+// written `--flag value` or `--flag=value`. Returns InvalidArgument with a
+// one-line reason when they are not valid options.
+Status ParseBenchOptions(const std::vector<std::string>& args, BenchOptions* options);
 
 // The --help text.
 std::string UsageText();

@@ -187,7 +187,7 @@ void WatchRun(const WorkloadConfig& config, Clock::time_point start, Clock::time
 
 }  // namespace
 
-bool RunWorkload(const WorkloadConfig& config, WorkloadResult* result, std::string* error) {
+StatusOr<WorkloadResult> RunWorkload(const WorkloadConfig& config) {
   StartGate gate(config.clients);
   std::vector<std::unique_ptr<ClientState>> states;
   std::vector<std::thread> threads;
@@ -207,31 +207,32 @@ bool RunWorkload(const WorkloadConfig& config, WorkloadResult* result, std::stri
   const double elapsed = SecondsSince(start);
 
   if (failed > 0) {
+    std::string error;
     for (const auto& state : states) {
       if (!state->connect_error.empty()) {
-        *error = std::to_string(failed) + " of " + std::to_string(config.clients) +
-                 " clients could not connect to " + config.coordinator.ToString() + ": " +
-                 state->connect_error;
+        error = std::to_string(failed) + " of " + std::to_string(config.clients) +
+                " clients could not connect to " + config.coordinator.ToString() + ": " +
+                state->connect_error;
         break;
       }
     }
-    return false;
+    return Status::IoError(error);
   }
 
   const Totals totals = Sum(states);
-  result->committed = totals.committed;
-  result->aborted = totals.aborted;
-  result->errors = totals.errors;
-  result->elapsed_seconds = elapsed;
-  result->commit_latencies_us.clear();
-  result->commit_latencies_us.reserve(static_cast<size_t>(totals.committed));
+  WorkloadResult result;
+  result.committed = totals.committed;
+  result.aborted = totals.aborted;
+  result.errors = totals.errors;
+  result.elapsed_seconds = elapsed;
+  result.commit_latencies_us.reserve(static_cast<size_t>(totals.committed));
   for (const auto& state : states) {
-    result->commit_latencies_us.insert(result->commit_latencies_us.end(),
-                                       state->latencies_us.begin(), state->latencies_us.end());
-    if (result->first_abort_reason.empty()) result->first_abort_reason = state->first_abort_reason;
-    if (result->first_error.empty()) result->first_error = state->first_error;
+    result.commit_latencies_us.insert(result.commit_latencies_us.end(), state->latencies_us.begin(),
+                                      state->latencies_us.end());
+    if (result.first_abort_reason.empty()) result.first_abort_reason = state->first_abort_reason;
+    if (result.first_error.empty()) result.first_error = state->first_error;
   }
-  return true;
+  return result;
 }
 
 }  // namespace twopc::txbench

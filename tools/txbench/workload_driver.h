@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "thrift/rpc/rpc_util.h"
+#include "wal/base/status.h"
 
 namespace twopc::txbench {
 
@@ -32,8 +33,8 @@ struct WorkloadResult {
   std::string first_error;
 };
 
-// Runs the workload. Returns false and says why in *error if the clients
-// cannot connect; an interrupt (see interrupt.h) ends the run early.
-bool RunWorkload(const WorkloadConfig& config, WorkloadResult* result, std::string* error);
+// Runs the workload. Returns IoError, saying why, if the clients cannot
+// connect; an interrupt (see interrupt.h) ends the run early.
+StatusOr<WorkloadResult> RunWorkload(const WorkloadConfig& config);
 
 }  // namespace twopc::txbench
