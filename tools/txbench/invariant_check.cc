@@ -4,7 +4,7 @@
 #include <sstream>
 #include <thread>
 
-#include "tools/txbench/bank_database.h"
+#include "tools/cluster/bank_database.h"
 #include "tools/txbench/cluster_probe.h"
 #include "tools/txbench/interrupt.h"
 
@@ -44,7 +44,8 @@ InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int a
     }
     sum += totals->sum;
   }
-  const int64_t want = static_cast<int64_t>(participants.size()) * accounts * kInitialBalance;
+  const int64_t want =
+      static_cast<int64_t>(participants.size()) * accounts * tools::kInitialBalance;
   if (sum != want) result.ok = false;
   detail << "sum " << sum << ", want " << want;
   result.detail = detail.str();
