@@ -1,35 +1,37 @@
 // A fresh directory per test, removed with everything in it afterwards.
-// Shared by the unit tests of every library.
+// Shared by the unit tests of every library: tools::TempDir (linked into every
+// test by twopc_test) with a default constructor that fails the test instead
+// of returning an error.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
+#include <memory>
 #include <string>
+
+#include "tools/cluster/temp_dir.h"
 
 namespace twopc::test {
 
 class TempDir {
  public:
   TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/twopc_test.XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << pattern;
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
+    StatusOr<std::unique_ptr<tools::TempDir>> dir = tools::TempDir::Create("twopc_test.");
+    if (dir.ok()) {
+      dir_ = std::move(dir).value();
+    } else {
+      ADD_FAILURE() << dir.status().message();
+    }
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return dir_ ? dir_->path() : kNone; }
+  std::string Join(const std::string& name) const { return path() + "/" + name; }
 
  private:
-  std::string path_;
+  inline static const std::string kNone;  // the path when creation failed
+  std::unique_ptr<tools::TempDir> dir_;
 };
 
 }  // namespace twopc::test

@@ -12,6 +12,7 @@
 
 #include "tests/integration/cluster.h"
 #include "tests/integration/process.h"
+#include "tools/cluster/bank_database.h"
 
 namespace twopc::testing {
 namespace {
@@ -83,8 +84,9 @@ TEST(ProgramCliTest, ConfigFileSetsEveryFlag) {
   const std::vector<int> ports = FreePorts(2);
   const std::string coordinator = "127.0.0.1:" + std::to_string(ports[0]);
   const std::string participant = "127.0.0.1:" + std::to_string(ports[1]);
+  const Status created = tools::CreateBankDatabase(dir.path() + "/p0.db", 4, 100);
+  ASSERT_TRUE(created.ok()) << created.message();
   std::string error;
-  ASSERT_TRUE(CreateBankDatabase(dir.path() + "/p0.db", 4, 100, &error)) << error;
   WriteFile(dir.path() + "/txpart.conf",
             "# participant p0\n--name=p0\nlisten=" + participant + "\n--db=" + dir.path() +
                 "/p0.db\n--wal-dir=" + dir.path() + "/p0-wal\n--coordinator=" + coordinator +

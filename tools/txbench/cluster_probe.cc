@@ -33,27 +33,6 @@ Status WithClient(const rpc::HostPort& address, const rpc::SecurityOptions& secu
 
 }  // namespace
 
-bool CoordinatorHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security) {
-  return WithClient<Client>(address, security, [](Client& client) { client.Health(); }).ok();
-}
-
-bool ParticipantHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security) {
-  return WithClient<ParticipantClient>(address, security,
-                                       [](ParticipantClient& client) { client.Health(); })
-      .ok();
-}
-
-std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address,
-                                                 const rpc::SecurityOptions& security) {
-  std::vector<int64_t> txids;
-  if (!WithClient<ParticipantClient>(address, security, [&](ParticipantClient& client) {
-         txids = client.ListPrepared();
-       }).ok()) {
-    return std::nullopt;
-  }
-  return txids;
-}
-
 StatusOr<BalanceTotals> ReadBalanceTotals(const rpc::HostPort& address,
                                           const rpc::SecurityOptions& security) {
   QueryResult result;

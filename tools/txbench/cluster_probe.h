@@ -1,23 +1,14 @@
-// Short RPC calls txbench makes besides the workload: health, the prepared
-// transactions of a participant, and the committed balances it holds.
+// The committed balances a participant holds, read over RPC after the
+// workload (tools/cluster/probes.h has the health and prepared probes).
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "thrift/rpc/rpc_util.h"
 #include "wal/base/status.h"
 
 namespace twopc::txbench {
-
-bool CoordinatorHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security = {});
-bool ParticipantHealthy(const rpc::HostPort& address, const rpc::SecurityOptions& security = {});
-
-// The txids the participant holds prepared; nullopt if it does not answer.
-std::optional<std::vector<int64_t>> ListPrepared(const rpc::HostPort& address,
-                                                 const rpc::SecurityOptions& security = {});
 
 struct BalanceTotals {
   int64_t sum = 0;

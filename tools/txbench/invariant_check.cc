@@ -4,7 +4,8 @@
 #include <sstream>
 #include <thread>
 
-#include "tools/txbench/bank_database.h"
+#include "tools/cluster/bank_database.h"
+#include "tools/cluster/probes.h"
 #include "tools/txbench/cluster_probe.h"
 #include "tools/txbench/interrupt.h"
 
@@ -21,7 +22,7 @@ InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int a
   int64_t sum = 0;
   for (const NamedAddress& participant : participants) {
     const std::optional<std::vector<int64_t>> prepared =
-        ListPrepared(participant.address, security);
+        tools::ListPrepared(participant.address.ToString(), security);
     if (!prepared) {
       result.ok = false;
       detail << participant.name << ": list_prepared failed; ";
@@ -42,7 +43,8 @@ InvariantResult ObserveOnce(const std::vector<NamedAddress>& participants, int a
     }
     sum += totals->sum;
   }
-  const int64_t want = static_cast<int64_t>(participants.size()) * accounts * kInitialBalance;
+  const int64_t want =
+      static_cast<int64_t>(participants.size()) * accounts * tools::kInitialBalance;
   if (sum != want) result.ok = false;
   detail << "sum " << sum << ", want " << want;
   result.detail = detail.str();

@@ -12,15 +12,15 @@
 #include "thrift/rpc/token_file.h"
 #include "thrift/server/version.h"
 
+#include "tools/cluster/local_cluster.h"
+#include "tools/cluster/temp_dir.h"
 #include "tools/txbench/commit_floor_probe.h"
 #include "tools/txbench/fdatasync_probe.h"
 #include "tools/txbench/interrupt.h"
 #include "tools/txbench/invariant_check.h"
 #include "tools/txbench/json_report.h"
 #include "tools/txbench/latency_stats.h"
-#include "tools/txbench/local_cluster.h"
 #include "tools/txbench/proc_status.h"
-#include "tools/txbench/temp_dir.h"
 #include "tools/txbench/txbench_options.h"
 #include "tools/txbench/workload_driver.h"
 
@@ -34,6 +34,8 @@ constexpr int kExitInterrupted = 130;
 // How long decisions still in flight at the end may take to reach every participant.
 constexpr std::chrono::seconds kSettleDeadline(30);
 constexpr size_t kLogTailBytes = 3000;
+// The agents log every transaction at INFO; warnings and errors are enough.
+const char kQuietLogs[] = "--minloglevel=1";
 
 // Thrift prints every transport error itself; txbench counts them instead.
 void DiscardThriftOutput(const char* /*message*/) {}
@@ -44,38 +46,55 @@ std::vector<std::string> Names(const std::vector<NamedAddress>& participants) {
   return names;
 }
 
-int Fail(const std::string& message, const LocalCluster* cluster) {
+int Fail(const std::string& message, const tools::LocalCluster* cluster) {
   std::cerr << "txbench: " << message << "\n";
   if (cluster != nullptr) std::cerr << cluster->LogTails(kLogTailBytes);
   return Interrupted() ? kExitInterrupted : kExitFailed;
 }
 
+// The private cluster of --local.
+tools::LocalClusterOptions LocalOptions(const BenchOptions& options) {
+  tools::LocalClusterOptions local;
+  local.bin_dir = tools::ProgramDir();
+  local.participants = options.participants;
+  local.accounts = options.accounts;
+  local.participant_flags = {kQuietLogs};
+  local.coordinator_flags = {kQuietLogs};
+  local.security = options.security;
+  local.token_file = options.token_file;
+  local.stop_waiting = Interrupted;
+  return local;
+}
+
 int Run(const BenchOptions& options) {
   std::string error;
   // Holds the probes' files, and in local mode the whole cluster's data.
-  std::unique_ptr<TempDir> dir = TempDir::Create("txbench.", &error);
-  if (!dir) return Fail(error, nullptr);
+  StatusOr<std::unique_ptr<tools::TempDir>> dir = tools::TempDir::Create("txbench.");
+  if (!dir.ok()) return Fail(dir.status().message(), nullptr);
 
   BenchReport report;
   report.participants = options.participants;
   report.accounts = options.accounts;
   report.clients = options.clients;
   report.seconds = options.seconds;
-  report.fdatasync_us = MeasureFdatasyncUs(dir->path());
-  report.wal_fdatasync_us = MeasureWalSyncUs(dir->path());
+  const std::string& dir_path = (*dir)->path();
+  report.fdatasync_us = MeasureFdatasyncUs(dir_path);
+  report.wal_fdatasync_us = MeasureWalSyncUs(dir_path);
   // Before the cluster starts: its processes would share the probe's disk and CPUs.
-  report.commit_floor_us = MeasureCommitFloorUs(dir->path());
+  report.commit_floor_us = MeasureCommitFloorUs(dir_path);
 
-  std::unique_ptr<LocalCluster> cluster;
+  std::unique_ptr<tools::LocalCluster> cluster;
   rpc::HostPort coordinator = options.coordinator;
   std::vector<NamedAddress> participants = options.participant_addresses;
   if (options.local) {
-    cluster = std::make_unique<LocalCluster>(
-        LocalClusterOptions{options.participants, options.accounts, dir->path(), ProgramDir(),
-                            options.security, options.token_file});
-    if (!cluster->Start(&error)) return Fail(error, cluster.get());
-    coordinator = cluster->coordinator_address();
-    participants = cluster->participants();
+    cluster = std::make_unique<tools::LocalCluster>(dir_path);
+    const Status started = cluster->Start(LocalOptions(options));
+    if (!started.ok()) return Fail(started.message(), cluster.get());
+    coordinator = cluster->coordinator_host_port();
+    participants.clear();
+    for (int i = 0; i < cluster->size(); ++i) {
+      participants.push_back({cluster->participant_name(i), cluster->participant_host_port(i)});
+    }
   }
   if (!options.json_only) {
     std::cerr << "txbench: " << options.participants << " participants, " << options.accounts
@@ -119,8 +138,11 @@ int Run(const BenchOptions& options) {
   if (!invariant.ok) std::cerr << "txbench: invariant broken: " << invariant.detail << "\n";
 
   if (cluster) {
-    for (const auto& [name, pid] : cluster->Pids()) {
-      report.rss_kib.emplace_back(name, ReadRssKib(pid).value_or(-1));
+    report.rss_kib.emplace_back("coordinator",
+                                ReadRssKib(cluster->coordinator().pid()).value_or(-1));
+    for (int i = 0; i < cluster->size(); ++i) {
+      report.rss_kib.emplace_back(cluster->participant_name(i),
+                                  ReadRssKib(cluster->participant(i).pid()).value_or(-1));
     }
     if (!invariant.ok) std::cerr << cluster->LogTails(kLogTailBytes);
     cluster->Stop();
