@@ -30,8 +30,12 @@ targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=("${all_targets[@]}")
 
 bash tools/install_deps.sh
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DTWOPC_FUZZ=ON -DTWOPC_BUILD_TESTS=OFF >/dev/null
+# A tree already configured for fuzzing keeps its options (CI builds the test
+# suite in the same tree: FUZZ=ON tools/test.sh).
+if ! grep -qs '^TWOPC_FUZZ:BOOL=ON' "$build_dir/CMakeCache.txt"; then
+  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DTWOPC_FUZZ=ON -DTWOPC_BUILD_TESTS=OFF >/dev/null
+fi
 if [ "$make_corpus" -eq 1 ]; then
   cmake --build "$build_dir" -j2 --target fuzz_make_corpus
   "$build_dir/fuzz/fuzz_make_corpus" tests/fuzz/corpus

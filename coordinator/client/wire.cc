@@ -75,8 +75,8 @@ Value FromWire(const rpc::Value& value) {
   return Value::Null();
 }
 
-Outcome FromWire(rpc::Outcome::type outcome) {
-  switch (outcome) {
+Outcome FromWire(const rpc::Outcome::type& outcome) {
+  switch (rpc::WireEnumValue(outcome)) {  // any number may arrive
     case rpc::Outcome::COMMITTED:
       return Outcome::kCommitted;
     case rpc::Outcome::ABORTED:
@@ -89,8 +89,8 @@ Outcome FromWire(rpc::Outcome::type outcome) {
   return Outcome::kUnknown;
 }
 
-ErrorCode FromWire(rpc::ErrorCode::type code) {
-  const int number = static_cast<int>(code);
+ErrorCode FromWire(const rpc::ErrorCode::type& code) {
+  const int32_t number = rpc::WireEnumValue(code);  // any number may arrive
   if (number >= static_cast<int>(ErrorCode::kInvalidRequest) &&
       number <= static_cast<int>(ErrorCode::kUnauthenticated)) {
     return static_cast<ErrorCode>(number);

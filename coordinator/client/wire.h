@@ -25,8 +25,8 @@ rpc::Outcome::type ToWire(Outcome outcome);
 rpc::InDoubtTransaction ToWire(const InDoubtTransaction& transaction);
 
 Value FromWire(const rpc::Value& value);
-Outcome FromWire(rpc::Outcome::type outcome);
-ErrorCode FromWire(rpc::ErrorCode::type code);
+Outcome FromWire(const rpc::Outcome::type& outcome);
+ErrorCode FromWire(const rpc::ErrorCode::type& code);
 void FromWire(const rpc::ExecuteResult& result, ExecuteResult* out);
 QueryResult FromWire(const rpc::QueryResult& result);
 QueryResult FromWire(rpc::QueryResult&& result);  // moves the strings

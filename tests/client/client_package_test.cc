@@ -30,6 +30,7 @@ TEST(ClientPackageTest, ConsumerFindsThePackageLinksTheClientAndTransfers) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   run = Cmake({"-S", TWOPC_CONSUMER_SOURCE_DIR, "-B", build, "-DCMAKE_PREFIX_PATH=" + prefix,
                "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+               std::string("-DCMAKE_CXX_COMPILER=") + TWOPC_CXX_COMPILER,
                std::string("-DCMAKE_CXX_FLAGS=") + TWOPC_SANITIZE_FLAGS,
                std::string("-DCMAKE_EXE_LINKER_FLAGS=") + TWOPC_SANITIZE_FLAGS});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;

@@ -143,14 +143,14 @@ void ParticipantRecordSeeds(Changesets& changesets) {
   const std::string changeset = changesets.Of(
       "UPDATE accounts SET balance = 0 WHERE id = 1; INSERT INTO kinds VALUES ('k', X'02', 0.5, "
       "1)");
-  const p::PreparedRecord prepared{42, 1700000000000, "127.0.0.1:7700", changeset};
+  const p::PreparedRecord prepared{42, 1700000000000, "127.0.0.1:7700", changeset, {}};
   const std::string target = "participant_records_fuzzer";
   Write(target, "prepared", WithType(1, p::EncodePrepared(prepared)));
   Write(target, "committed", WithType(2, p::EncodeTxids({42, 43})));
   Write(target, "aborted", WithType(3, p::EncodeTxids({44})));
   p::CheckpointRecord checkpoint;
   checkpoint.prepared = {prepared,
-                         {45, 1700000000001, "c:1", changesets.Of("DELETE FROM accounts")}};
+                         {45, 1700000000001, "c:1", changesets.Of("DELETE FROM accounts"), {}}};
   checkpoint.heuristics = {{46, p::HeuristicOutcome::kCommit, 1700000000002}};
   checkpoint.mismatches = {{47, p::HeuristicOutcome::kAbort, 1700000000003}};
   Write(target, "checkpoint", WithType(4, p::EncodeCheckpoint(checkpoint)));
@@ -205,8 +205,8 @@ void WalSeeds(Changesets& changesets) {
   const std::string target = "wal_reader_fuzzer";
   const std::string changeset = changesets.Of("UPDATE accounts SET balance = 3 WHERE id = 3");
   const std::vector<std::pair<uint8_t, std::string>> participant = {
-      {1, p::EncodePrepared({50, 1700000000000, "127.0.0.1:7700", changeset})},
-      {1, p::EncodePrepared({51, 1700000000000, "127.0.0.1:7700", changeset})},
+      {1, p::EncodePrepared({50, 1700000000000, "127.0.0.1:7700", changeset, {}})},
+      {1, p::EncodePrepared({51, 1700000000000, "127.0.0.1:7700", changeset, {}})},
       {2, p::EncodeTxids({50})},
       {3, p::EncodeTxids({51})},
       {5, p::EncodeHeuristic({52, p::HeuristicOutcome::kAbort, 1700000000000})},

@@ -597,7 +597,8 @@ void World::Apply(c::CoreActions actions) {
   for (c::Reply& reply : actions.replies) {
     auto it = node.requests.find(reply.request_id);
     if (it == node.requests.end()) continue;
-    const auto [client, tag] = it->second;
+    const int client = it->second.first;  // named: a lambda cannot capture a structured binding
+    const uint64_t tag = it->second.second;
     node.requests.erase(it);
     const Outcome outcome = reply.result.outcome;
     const std::string reason = reply.result.reason;
