@@ -66,7 +66,7 @@ include(CPack)
 # Tests: `cmake --install` into a temporary prefix, and the .deb (see the scripts).
 # Not in sanitizer builds: nobody ships those binaries, and CI tests the
 # packaging in its normal build.
-if(TWOPC_BUILD_TESTS AND NOT TWOPC_SANITIZE)
+if(TWOPC_BUILD_TESTS AND NOT TWOPC_SANITIZE AND NOT TWOPC_FUZZ)
   add_test(NAME install_tree
            COMMAND ${CMAKE_COMMAND} -DBUILD_DIR=${CMAKE_BINARY_DIR}
                    -DWORK_DIR=${CMAKE_BINARY_DIR}/packaging/install_test
