@@ -8,7 +8,7 @@ PACKAGES=(
   thrift-compiler libthrift-dev libboost-dev libgoogle-glog-dev libgflags-dev
   libgtest-dev libgmock-dev libsqlite3-dev sqlite3 cmake g++ make pkg-config
   clang-format clang-14 libclang-rt-14-dev libssl-dev openssl python3-thrift
-  prometheus-cpp-dev chromium dpkg-dev
+  prometheus-cpp-dev chromium dpkg-dev etcd-server etcd-client
 )
 
 missing=()
