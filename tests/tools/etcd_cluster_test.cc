@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/temp_dir.h"
+#include "thrift/etcd/etcd_json.h"
 #include "tools/cluster/etcd_cluster.h"
 #include "tools/cluster/http_client.h"
 
@@ -23,28 +24,14 @@ constexpr std::chrono::milliseconds kRequestTimeout(5000);
 constexpr std::chrono::milliseconds kAttemptTimeout(1000);
 constexpr std::chrono::milliseconds kPollInterval(50);
 
-std::string Base64(const std::string& text) {
-  static const char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < text.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, text.size() - i);
-    unsigned bits = 0;
-    for (size_t k = 0; k < 3; ++k) {
-      bits = (bits << 8) | (k < n ? static_cast<unsigned char>(text[i + k]) : 0u);
-    }
-    for (size_t k = 0; k < 4; ++k) {
-      out += k <= n ? kDigits[(bits >> (18 - 6 * k)) & 63] : '=';
-    }
-  }
-  return out;
-}
-
 // PUT key=value through member i's JSON gateway.
 Status Put(const EtcdCluster& cluster, int i, const std::string& key, const std::string& value,
            std::chrono::milliseconds timeout = kRequestTimeout) {
   StatusOr<HttpResponse> response =
       HttpRequest("127.0.0.1", cluster.client_port(i), "POST", "/v3/kv/put",
-                  "{\"key\":\"" + Base64(key) + "\",\"value\":\"" + Base64(value) + "\"}", timeout);
+                  "{\"key\":\"" + etcd::Base64Encode(key) + "\",\"value\":\"" +
+                      etcd::Base64Encode(value) + "\"}",
+                  timeout);
   if (!response.ok()) return response.status();
   if (response->status != 200) {
     return Status::Aborted("put: HTTP " + std::to_string(response->status) + " " + response->body);
@@ -56,7 +43,7 @@ Status Put(const EtcdCluster& cluster, int i, const std::string& key, const std:
 StatusOr<std::string> GetBase64(const EtcdCluster& cluster, int i, const std::string& key) {
   StatusOr<HttpResponse> response =
       HttpRequest("127.0.0.1", cluster.client_port(i), "POST", "/v3/kv/range",
-                  "{\"key\":\"" + Base64(key) + "\"}", kRequestTimeout);
+                  "{\"key\":\"" + etcd::Base64Encode(key) + "\"}", kRequestTimeout);
   if (!response.ok()) return response.status();
   if (response->status != 200) {
     return Status::Aborted("range: HTTP " + std::to_string(response->status) + " " +
@@ -83,14 +70,6 @@ Status PutWithin(const EtcdCluster& cluster, int i, const std::string& key,
   return status;
 }
 
-TEST(EtcdClusterTest, Base64MatchesKnownEncodings) {
-  EXPECT_EQ(Base64(""), "");
-  EXPECT_EQ(Base64("f"), "Zg==");
-  EXPECT_EQ(Base64("fo"), "Zm8=");
-  EXPECT_EQ(Base64("foo"), "Zm9v");
-  EXPECT_EQ(Base64("foob"), "Zm9vYg==");
-}
-
 TEST(EtcdClusterTest, ServesThroughAnyMemberSurvivesOneLossAndTakesItBack) {
   test::TempDir dir;
   EtcdCluster cluster({3, dir.path()});
@@ -107,7 +86,7 @@ TEST(EtcdClusterTest, ServesThroughAnyMemberSurvivesOneLossAndTakesItBack) {
   ASSERT_TRUE(put.ok()) << put.message() << "\n" << cluster.LogTails();
   StatusOr<std::string> read = GetBase64(cluster, 1, "txn/1");
   ASSERT_TRUE(read.ok()) << read.status().message();
-  EXPECT_EQ(*read, Base64("commit"));
+  EXPECT_EQ(*read, etcd::Base64Encode("commit"));
 
   // Two of three still form a majority.
   cluster.KillMember(0);
@@ -116,7 +95,7 @@ TEST(EtcdClusterTest, ServesThroughAnyMemberSurvivesOneLossAndTakesItBack) {
   ASSERT_TRUE(put_without_m0.ok()) << put_without_m0.message() << "\n" << cluster.LogTails();
   read = GetBase64(cluster, 2, "txn/2");
   ASSERT_TRUE(read.ok()) << read.status().message();
-  EXPECT_EQ(*read, Base64("abort"));
+  EXPECT_EQ(*read, etcd::Base64Encode("abort"));
 
   // m0 rejoins from its data directory and catches up on what it missed.
   const Status restarted = cluster.RestartMember(0);
@@ -124,7 +103,7 @@ TEST(EtcdClusterTest, ServesThroughAnyMemberSurvivesOneLossAndTakesItBack) {
   EXPECT_TRUE(cluster.MemberHealthy(0));
   read = GetBase64(cluster, 0, "txn/2");
   ASSERT_TRUE(read.ok()) << read.status().message();
-  EXPECT_EQ(*read, Base64("abort"));
+  EXPECT_EQ(*read, etcd::Base64Encode("abort"));
 
   cluster.Stop();
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(cluster.MemberHealthy(i)) << cluster.member_name(i);

@@ -1,0 +1,37 @@
+// One HTTP/1.1 keep-alive connection for POSTing JSON (etcd's gateway).
+// Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "thrift/rpc/rpc_util.h"
+
+namespace twopc::etcd {
+
+struct HttpAnswer {
+  int status = 0;  // 0: no answer (see error)
+  std::string body;
+  std::string error;
+};
+
+class HttpConnection {
+ public:
+  explicit HttpConnection(rpc::HostPort address);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Connects if needed, sends, reads the answer; everything within
+  // timeout_ms. After a failure the connection is closed (the next Post
+  // opens a new one).
+  HttpAnswer Post(const std::string& path, const std::string& body, int timeout_ms);
+  const rpc::HostPort& address() const { return address_; }
+
+ private:
+  struct State;
+  rpc::HostPort address_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace twopc::etcd
