@@ -1,5 +1,7 @@
 #include "coordinator/register/epoch_registry.h"
 
+#include "coordinator/core/txid_allocator.h"
+
 #include <algorithm>
 #include <optional>
 
@@ -26,6 +28,7 @@ std::optional<uint64_t> NumberIn(const std::string& text) {
 StatusOr<uint64_t> RegisterEpoch(etcd::EtcdClient* client, const RegisterKeys& keys,
                                  int64_t lease_id, const std::string& member_value, uint64_t floor,
                                  int attempts) {
+  if (lease_id == 0) return Status::InvalidArgument("a coordinator epoch needs a lease");
   for (int attempt = 0; attempt < attempts; ++attempt) {
     StatusOr<std::vector<etcd::KeyValue>> counter = client->Range(keys.EpochCounter());
     if (!counter.ok()) return counter.status();
@@ -41,6 +44,10 @@ StatusOr<uint64_t> RegisterEpoch(etcd::EtcdClient* client, const RegisterKeys& k
       seen_revision = counter->front().mod_revision;
     }
     const uint64_t epoch = std::max(last + 1, floor);
+    if (epoch > TxidAllocator::kMaxEpoch) {
+      return Status::LimitExceeded("the register's coordinator epochs are used up (" +
+                                   std::to_string(epoch) + ")");
+    }
     etcd::TxnRequest txn;
     // Unchanged since read (or still absent), and the member key never made.
     txn.compare.push_back(
@@ -52,11 +59,17 @@ StatusOr<uint64_t> RegisterEpoch(etcd::EtcdClient* client, const RegisterKeys& k
         {Operation::Kind::kPut, keys.EpochCounter(), false, std::to_string(epoch), 0});
     txn.success.push_back(
         {Operation::Kind::kPut, keys.Member(epoch), false, member_value, lease_id});
+    // Read on failure: the member key under our own lease means an earlier
+    // attempt whose reply was lost did land (the client may send a request
+    // again to another member): that epoch is ours.
+    txn.failure.push_back({Operation::Kind::kRange, keys.Member(epoch), false, "", 0});
     StatusOr<etcd::TxnResult> result = client->Txn(txn);
-    // A reply lost after the Txn applied leaves an epoch nobody uses: harmless,
-    // the next attempt takes a later one.
     if (!result.ok()) return result.status();
     if (result->succeeded) return epoch;
+    if (!result->results.empty() && !result->results[0].kvs.empty() &&
+        result->results[0].kvs[0].lease == lease_id) {
+      return epoch;
+    }
   }
   return Status::Busy("could not take a coordinator epoch in " + std::to_string(attempts) +
                       " attempts: other coordinators keep registering");

@@ -19,7 +19,11 @@ namespace twopc::coordinator {
 // against epochs a participant saw from a coordinator in local mode), and
 // creates members/E = `member_value` attached to `lease_id`. Retries when
 // another coordinator bumped the counter meanwhile (at most `attempts`
-// times: then Busy). Errors of the store are returned as they are.
+// times: then Busy). Errors of the store are returned as they are; after
+// one, the call may have taken an epoch all the same, whose member key then
+// lives, unused, as long as the lease (calling again takes a later epoch).
+// InvalidArgument without a lease, LimitExceeded past the last epoch a txid
+// can hold.
 StatusOr<uint64_t> RegisterEpoch(etcd::EtcdClient* client, const RegisterKeys& keys,
                                  int64_t lease_id, const std::string& member_value, uint64_t floor,
                                  int attempts = 16);

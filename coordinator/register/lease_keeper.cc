@@ -13,8 +13,14 @@ constexpr std::chrono::milliseconds kRetryInterval(100);
 }  // namespace
 
 LeaseKeeper::LeaseKeeper(std::unique_ptr<etcd::EtcdClient> client, etcd::Lease lease,
+                         SteadyClock::time_point granted_at,
                          std::function<void(const std::string& why)> on_lost)
-    : client_(std::move(client)), lease_(lease), on_lost_(std::move(on_lost)) {}
+    : client_(std::move(client)),
+      lease_(lease),
+      on_lost_(std::move(on_lost)),
+      valid_until_((granted_at + std::chrono::seconds(std::max<int64_t>(0, lease.ttl_s)))
+                       .time_since_epoch()
+                       .count()) {}
 
 LeaseKeeper::~LeaseKeeper() { Stop(); }
 
@@ -28,7 +34,8 @@ void LeaseKeeper::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  // From on_lost, on the keeper's own thread: it ends by itself.
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
 void LeaseKeeper::Lose(const std::string& why) {
@@ -39,24 +46,29 @@ void LeaseKeeper::Lose(const std::string& why) {
 
 void LeaseKeeper::Run() {
   const std::chrono::seconds ttl(std::max<int64_t>(1, lease_.ttl_s));
-  // Renewed three times per TTL; the lease is safe until `expires` at least
-  // (counted from before the renewal was sent).
+  // Renewed three times per TTL.
   const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 3;
-  SteadyClock::time_point expires = SteadyClock::now() + ttl;
   SteadyClock::time_point next = SteadyClock::now() + interval;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_ && !lost_) {
-    if (cv_.wait_until(lock, next, [this] { return stopping_; })) break;
+    // Woken at the next renewal, or when the lease runs out without one.
+    const SteadyClock::time_point until = std::min(next, valid_until());
+    if (cv_.wait_until(lock, until, [this] { return stopping_; })) break;
     lock.unlock();
     const SteadyClock::time_point sent = SteadyClock::now();
+    if (sent >= valid_until()) {
+      Lose("no renewal within its TTL");
+      lock.lock();
+      break;
+    }
     StatusOr<etcd::Lease> renewed = client_->KeepAlive(lease_.id);
     if (renewed.ok() && renewed->ttl_s > 0) {
       renewals_.fetch_add(1);
-      expires = sent + std::chrono::seconds(renewed->ttl_s);
+      valid_until_.store((sent + std::chrono::seconds(renewed->ttl_s)).time_since_epoch().count());
       next = sent + interval;
     } else if (renewed.ok() || renewed.status().IsNotFound()) {
       Lose("etcd says the lease is gone");
-    } else if (SteadyClock::now() >= expires) {
+    } else if (SteadyClock::now() >= valid_until()) {
       Lose("no renewal within its TTL: " + renewed.status().message());
     } else {
       next = SteadyClock::now() + kRetryInterval;

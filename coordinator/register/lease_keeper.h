@@ -20,8 +20,12 @@ namespace twopc::coordinator {
 
 class LeaseKeeper {
  public:
-  // `on_lost` runs once, on the keeper's thread, when the lease is lost.
+  // `granted_at`: when the grant was sent (etcd counts the TTL from about
+  // then). `client`'s call timeout should be well below the TTL. `on_lost`
+  // runs once, on the keeper's thread, when the lease is lost (it may call
+  // Stop, not destroy the keeper).
   LeaseKeeper(std::unique_ptr<etcd::EtcdClient> client, etcd::Lease lease,
+              std::chrono::steady_clock::time_point granted_at,
               std::function<void(const std::string& why)> on_lost);
   ~LeaseKeeper();  // stops renewing; does not revoke
   LeaseKeeper(const LeaseKeeper&) = delete;
@@ -32,6 +36,12 @@ class LeaseKeeper {
 
   int64_t lease_id() const { return lease_.id; }
   bool lost() const { return lost_.load(); }
+  // Until when the lease is known to live (if not revoked): the last
+  // renewal's send time plus its TTL. Past it, treat the lease as gone.
+  std::chrono::steady_clock::time_point valid_until() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(valid_until_.load()));
+  }
   uint64_t renewals() const { return renewals_.load(); }
 
  private:
@@ -43,6 +53,7 @@ class LeaseKeeper {
   std::function<void(const std::string&)> on_lost_;
   std::atomic<bool> lost_{false};
   std::atomic<uint64_t> renewals_{0};
+  std::atomic<std::chrono::steady_clock::rep> valid_until_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

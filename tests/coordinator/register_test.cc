@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 
+#include "coordinator/core/txid_allocator.h"
 #include "coordinator/register/epoch_registry.h"
 #include "coordinator/register/lease_keeper.h"
 #include "tests/temp_dir.h"
@@ -104,6 +105,14 @@ TEST_F(RegisterTest, ConcurrentRegistrationsNeverShareAnEpoch) {
   EXPECT_EQ(LiveMembers(client_.get(), keys_)->size(), 4u);
 }
 
+TEST_F(RegisterTest, AnEpochWithoutALeaseOrPastTheLastOneIsRefused) {
+  EXPECT_TRUE(RegisterEpoch(client_.get(), keys_, 0, "a", 1).status().IsInvalidArgument());
+  EXPECT_TRUE(RegisterEpoch(client_.get(), keys_, NewLease(30), "a", TxidAllocator::kMaxEpoch + 1)
+                  .status()
+                  .IsLimitExceeded());
+  EXPECT_TRUE(LiveMembers(client_.get(), keys_)->empty());
+}
+
 TEST_F(RegisterTest, ACounterThatIsNotANumberIsReportedAsCorruption) {
   etcd::TxnRequest put;
   put.success.push_back({etcd::Operation::Kind::kPut, keys_.EpochCounter(), false, "x1", 0});
@@ -113,12 +122,13 @@ TEST_F(RegisterTest, ACounterThatIsNotANumberIsReportedAsCorruption) {
 }
 
 TEST_F(RegisterTest, AKeptLeaseOutlivesItsTtlAndADroppedOneIsReportedLost) {
+  const auto granted_at = std::chrono::steady_clock::now();
   const StatusOr<etcd::Lease> lease = client_->GrantLease(1);
   ASSERT_TRUE(lease.ok());
   const StatusOr<uint64_t> epoch = RegisterEpoch(client_.get(), keys_, lease->id, "kept", 1);
   ASSERT_TRUE(epoch.ok());
   std::atomic<int> lost_calls{0};
-  LeaseKeeper keeper(NewClient(), *lease, [&](const std::string&) { ++lost_calls; });
+  LeaseKeeper keeper(NewClient(), *lease, granted_at, [&](const std::string&) { ++lost_calls; });
   keeper.Start();
   // Renewed several times over: more than its one-second TTL has passed.
   ASSERT_TRUE(Eventually([&] { return keeper.renewals() >= 6; }));
@@ -133,9 +143,10 @@ TEST_F(RegisterTest, AKeptLeaseOutlivesItsTtlAndADroppedOneIsReportedLost) {
 }
 
 TEST_F(RegisterTest, ALeaseNobodyCanRenewIsLostOnceItsTtlHasPassed) {
+  const auto granted_at = std::chrono::steady_clock::now();
   const StatusOr<etcd::Lease> lease = client_->GrantLease(1);
   ASSERT_TRUE(lease.ok());
-  LeaseKeeper keeper(NewClient(), *lease, nullptr);
+  LeaseKeeper keeper(NewClient(), *lease, granted_at, nullptr);
   cluster_->Stop();  // no member left to renew it
   keeper.Start();
   ASSERT_TRUE(Eventually([&] { return keeper.lost(); }));

@@ -109,6 +109,15 @@ TEST(EtcdJsonTest, EtcdsErrorsKeepTheirMeaning) {
   EXPECT_EQ(not_found.message(), "etcd: etcdserver: requested lease not found");
   EXPECT_TRUE(ErrorFromBody(400, R"({"error":"x","message":"bad","code":3})").IsInvalidArgument());
   EXPECT_TRUE(ErrorFromBody(502, "<html>").IsIoError());
+  // Unavailable: another member may serve it.
+  EXPECT_TRUE(ErrorFromBody(503, R"({"error":"etcdserver: no leader","code":14})").IsBusy());
+  // A streamed call nests its error.
+  const Status nested = ErrorFromBody(
+      200, R"({"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader"}})");
+  EXPECT_TRUE(nested.IsBusy());
+  EXPECT_EQ(nested.message(), "etcd: etcdserver: no leader");
+  EXPECT_TRUE(BodyIsError(R"({"error":{"grpc_code":5,"message":"x"}})"));
+  EXPECT_FALSE(BodyIsError(R"({"result":{"ID":"1"}})"));
   // An error inside a 200 answer (a streamed call) is an error too.
   EXPECT_TRUE(
       ParseKeepAlive(R"({"error":"gone","message":"gone","code":5})").status().IsNotFound());

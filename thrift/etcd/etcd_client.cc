@@ -22,19 +22,36 @@ std::string EtcdClient::current_endpoint() const {
   return options_.endpoints[current_].ToString();
 }
 
+namespace {
+
+// An answer that says this member cannot serve now (no leader, a request
+// timed out, overloaded, stopping): the next member may. What it was asked
+// may still have been applied: callers treat the outcome as unknown.
+bool TryElsewhere(const HttpAnswer& answer, const Status& error) {
+  if (answer.status == 0 || answer.status >= 500 || answer.status == 429 || answer.status == 408) {
+    return true;
+  }
+  return error.IsBusy();
+}
+
+}  // namespace
+
 StatusOr<std::string> EtcdClient::Post(const std::string& path, const std::string& body) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string failures;
   for (size_t tried = 0; tried < options_.endpoints.size(); ++tried) {
     if (!connection_) connection_ = std::make_unique<HttpConnection>(options_.endpoints[current_]);
     HttpAnswer answer = connection_->Post(path, body, options_.call_timeout_ms);
-    if (answer.status >= 200 && answer.status < 300) return std::move(answer.body);
-    // A member that answers with an error is reachable: its error is the answer
-    // (but one without a quorum, or stopping, is tried as unreachable).
-    if (answer.status != 0 && answer.status != 503)
-      return ErrorFromBody(answer.status, answer.body);
+    const bool success = answer.status >= 200 && answer.status < 300;
+    // A streamed call (keep-alive) reports its errors inside a 2xx answer.
+    const Status error = answer.status == 0 ? Status::IoError(answer.error)
+                         : !success || BodyIsError(answer.body)
+                             ? ErrorFromBody(answer.status, answer.body)
+                             : Status::Ok();
+    if (error.ok()) return std::move(answer.body);
+    if (!TryElsewhere(answer, error)) return error;
     failures += (failures.empty() ? "" : "; ") + options_.endpoints[current_].ToString() + ": " +
-                (answer.status == 0 ? answer.error : "HTTP 503");
+                error.message();
     connection_.reset();
     current_ = (current_ + 1) % options_.endpoints.size();
   }

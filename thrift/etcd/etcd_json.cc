@@ -298,13 +298,25 @@ Status ErrorFromBody(int http_status, const std::string& body) {
   } catch (const boost::property_tree::json_parser_error&) {
     return Status::IoError("etcd answered HTTP " + std::to_string(http_status));
   }
-  const std::string message = tree.get<std::string>("message", tree.get<std::string>("error", ""));
-  const std::string code = tree.get<std::string>("code", "");
+  std::string message = tree.get<std::string>("message", "");
+  std::string code = tree.get<std::string>("code", "");
+  if (const auto nested = tree.get_child_optional("error"); nested && !nested->empty()) {
+    message = nested->get<std::string>("message", message);
+    code = nested->get<std::string>("grpc_code", code);
+  } else if (message.empty()) {
+    message = tree.get<std::string>("error", "");
+  }
   const std::string text =
       "etcd: " + (message.empty() ? "HTTP " + std::to_string(http_status) : message);
   if (code == "5") return Status::NotFound(text);
   if (code == "3") return Status::InvalidArgument(text);
+  if (code == "14" || http_status == 503) return Status::Busy(text);
   return Status::IoError(text);
+}
+
+bool BodyIsError(const std::string& body) {
+  const size_t start = body.find_first_not_of(" \t\r\n");
+  return start != std::string::npos && body.compare(start, 9, "{\"error\":") == 0;
 }
 
 }  // namespace twopc::etcd

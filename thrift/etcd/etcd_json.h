@@ -34,9 +34,14 @@ StatusOr<Lease> ParseLeaseGrant(const std::string& body);
 // A keep-alive's answer comes wrapped in "result"; TTL 0: the lease is gone.
 StatusOr<Lease> ParseKeepAlive(const std::string& body);
 
-// The error in an answer with a non-2xx HTTP status: gRPC code 5 (not
-// found, e.g. a lease that expired) is NotFound, 3 (invalid argument) is
-// InvalidArgument, the others IoError. The message is etcd's.
+// The error in an answer: gRPC code 5 (not found, e.g. a lease that
+// expired) is NotFound, 3 (invalid argument) InvalidArgument, 14 or HTTP 503
+// (unavailable: no leader, stopping, a request timed out) Busy, as another
+// member may serve it; the others IoError. The message is etcd's.
+// Errors come flat ({"error": "...", "message": "...", "code": N}) or, from a
+// streamed call, nested ({"error": {"grpc_code": N, "message": "..."}}).
 Status ErrorFromBody(int http_status, const std::string& body);
+// Whether a 2xx body is an error rather than an answer.
+bool BodyIsError(const std::string& body);
 
 }  // namespace twopc::etcd

@@ -31,6 +31,17 @@ HttpConnection::HttpConnection(rpc::HostPort address)
 HttpConnection::~HttpConnection() = default;
 
 HttpAnswer HttpConnection::Post(const std::string& path, const std::string& body, int timeout_ms) {
+  const bool reused = state_->stream.has_value();
+  HttpAnswer answer = PostOnce(path, body, timeout_ms);
+  // A kept-alive connection the server closed while idle fails at once; that
+  // says nothing about the member: once more on a new connection.
+  if (reused && answer.status == 0 && answer.closed_by_peer)
+    answer = PostOnce(path, body, timeout_ms);
+  return answer;
+}
+
+HttpAnswer HttpConnection::PostOnce(const std::string& path, const std::string& body,
+                                    int timeout_ms) {
   HttpAnswer answer;
   State& s = *state_;
   beast::error_code failure;
@@ -86,6 +97,9 @@ HttpAnswer HttpConnection::Post(const std::string& path, const std::string& body
   s.io.run();
   if (failure) {
     s.stream.reset();  // whatever state it is in, it is not reused
+    answer.closed_by_peer = failure == http::error::end_of_stream || failure == asio::error::eof ||
+                            failure == asio::error::connection_reset ||
+                            failure == asio::error::broken_pipe;
     answer.error = failure == beast::error::timeout
                        ? "no answer within " + std::to_string(timeout_ms) + " ms"
                        : failure.message();

@@ -13,6 +13,7 @@ struct HttpAnswer {
   int status = 0;  // 0: no answer (see error)
   std::string body;
   std::string error;
+  bool closed_by_peer = false;  // no answer because the peer closed the connection
 };
 
 class HttpConnection {
@@ -30,6 +31,7 @@ class HttpConnection {
 
  private:
   struct State;
+  HttpAnswer PostOnce(const std::string& path, const std::string& body, int timeout_ms);
   rpc::HostPort address_;
   std::unique_ptr<State> state_;
 };
