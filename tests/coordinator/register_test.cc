@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "coordinator/core/txid_allocator.h"
+#include "coordinator/register/commit_point.h"
 #include "coordinator/register/epoch_registry.h"
 #include "coordinator/register/lease_keeper.h"
 #include "tests/temp_dir.h"
@@ -150,6 +151,79 @@ TEST_F(RegisterTest, ALeaseNobodyCanRenewIsLostOnceItsTtlHasPassed) {
   cluster_->Stop();  // no member left to renew it
   keeper.Start();
   ASSERT_TRUE(Eventually([&] { return keeper.lost(); }));
+}
+
+TEST(DecisionValueTest, CommitAndAbortRoundTripAndAnythingElseIsCorruption) {
+  const DecisionValue commit{DecisionValue::Kind::kCommit, {"p0", "p1"}};
+  EXPECT_EQ(EncodeDecision(commit), "COMMIT p0,p1");
+  const StatusOr<DecisionValue> back = DecodeDecision("COMMIT p0,p1");
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->kind, DecisionValue::Kind::kCommit);
+  EXPECT_EQ(back->names, (std::vector<std::string>{"p0", "p1"}));
+  EXPECT_EQ(DecodeDecision("ABORT p1")->names, std::vector<std::string>{"p1"});
+  EXPECT_TRUE(DecodeDecision("ABORT")->names.empty());
+  EXPECT_TRUE(DecodeDecision("MAYBE p0").status().IsCorruption());
+  EXPECT_TRUE(DecodeDecision("COMMIT p0,,p1").status().IsCorruption());
+}
+
+// Rules 1 and 3 on a real register: the first create-once write decides.
+TEST_F(RegisterTest, TheFirstDecisionWrittenIsTheOneEveryoneFollows) {
+  const int64_t coordinator_lease = NewLease(30);
+  const StatusOr<uint64_t> epoch = RegisterEpoch(client_.get(), keys_, coordinator_lease, "c", 1);
+  ASSERT_TRUE(epoch.ok());
+  const int64_t participant_lease = NewLease(30);
+  etcd::TxnRequest fence;
+  fence.success.push_back(
+      {etcd::Operation::Kind::kPut, "/twopc/test/participants/p1", false, "p1", participant_lease});
+  ASSERT_TRUE(client_->Txn(fence).ok());
+  using Outcome = RegisterDecision::Outcome;
+
+  // The coordinator commits T1; a participant's later ABORT follows it.
+  const RegisterDecision committed =
+      WriteCommit(client_.get(), keys_, 1, *epoch, coordinator_lease, {"p0", "p1"});
+  EXPECT_EQ(committed.outcome, Outcome::kCommitted) << committed.error;
+  const RegisterDecision late_abort =
+      WriteAbort(client_.get(), keys_, 1, "p1", "/twopc/test/participants/p1", participant_lease);
+  EXPECT_EQ(late_abort.outcome, Outcome::kCommitted);
+  EXPECT_EQ(late_abort.value.names, (std::vector<std::string>{"p0", "p1"}));
+
+  // A participant aborts T2 first; the coordinator's COMMIT then reads ABORT.
+  EXPECT_EQ(
+      WriteAbort(client_.get(), keys_, 2, "p1", "/twopc/test/participants/p1", participant_lease)
+          .outcome,
+      Outcome::kAborted);
+  const RegisterDecision too_late =
+      WriteCommit(client_.get(), keys_, 2, *epoch, coordinator_lease, {"p0", "p1"});
+  EXPECT_EQ(too_late.outcome, Outcome::kAborted);
+  EXPECT_EQ(too_late.value.names, std::vector<std::string>{"p1"});
+
+  // Repeating a COMMIT that landed (its reply lost) finds it, also once the
+  // epoch is over; a new COMMIT for the ended epoch is fenced off.
+  ASSERT_TRUE(client_->RevokeLease(coordinator_lease).ok());
+  EXPECT_EQ(WriteCommit(client_.get(), keys_, 1, *epoch, coordinator_lease, {"p0", "p1"}).outcome,
+            Outcome::kCommitted);
+  EXPECT_EQ(WriteCommit(client_.get(), keys_, 3, *epoch, coordinator_lease, {"p0"}).outcome,
+            Outcome::kFenced);
+  EXPECT_EQ(ReadDecision(client_.get(), keys_, 3).outcome, Outcome::kAbsent);
+  EXPECT_EQ(ReadDecision(client_.get(), keys_, 1).outcome, Outcome::kCommitted);
+
+  // A participant whose own lease ended writes nothing either.
+  ASSERT_TRUE(client_->RevokeLease(participant_lease).ok());
+  EXPECT_EQ(
+      WriteAbort(client_.get(), keys_, 3, "p1", "/twopc/test/participants/p1", participant_lease)
+          .outcome,
+      Outcome::kFenced);
+}
+
+TEST_F(RegisterTest, WithoutTheStoreADecisionIsUnknownNeverAborted) {
+  const int64_t lease = NewLease(30);
+  const StatusOr<uint64_t> epoch = RegisterEpoch(client_.get(), keys_, lease, "c", 1);
+  ASSERT_TRUE(epoch.ok());
+  cluster_->Stop();
+  const RegisterDecision decision = WriteCommit(client_.get(), keys_, 1, *epoch, lease, {"p0"});
+  EXPECT_EQ(decision.outcome, RegisterDecision::Outcome::kUnknown);
+  EXPECT_NE(decision.error.find("decision store unavailable"), std::string::npos) << decision.error;
+  EXPECT_EQ(ReadDecision(client_.get(), keys_, 1).outcome, RegisterDecision::Outcome::kUnknown);
 }
 
 }  // namespace
