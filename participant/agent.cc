@@ -12,17 +12,12 @@
 
 namespace twopc::participant {
 
-using Clock = std::chrono::steady_clock;
+// The real steady clock, for what must not follow options_.clock (see AgentOptions).
+using RealClock = std::chrono::steady_clock;
 
 namespace {
 
 wal::RecordType TypeOf(RecordType type) { return static_cast<wal::RecordType>(type); }
-
-int64_t WallClockMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string TxidText(int64_t txid) { return "transaction " + std::to_string(txid); }
 
@@ -57,6 +52,10 @@ Agent::Agent(const AgentOptions& options, SqliteStore* store, std::unique_ptr<wa
 
 Status Agent::Open(const AgentOptions& options, SqliteStore* store,
                    const wal::LogOptions& log_options, std::unique_ptr<Agent>* out) {
+  // The store stamps the bookkeeping rows that Checkpoint prunes by the agent's time.
+  if (store->clock() != options.clock) {
+    return Status::InvalidArgument("the agent and its store must read the same clock");
+  }
   ParticipantLogState state;
   auto visit = [&state](const wal::LogRecord& record) {
     return ReplayParticipantRecord(record, &state);
@@ -119,8 +118,8 @@ Status Agent::Recover(ParticipantLogState state) {
                                 " are both prepared on the same row");
     }
     table_.OnRecoveredPrepared(txid);
-    prepared_[txid] = Prepared{std::move(changeset), std::move(record.read_locks), Clock::now(),
-                               prepared_at_ms[txid], true};
+    prepared_[txid] = Prepared{std::move(changeset), std::move(record.read_locks),
+                               options_.clock->Now(), prepared_at_ms[txid], true};
     LOG(WARNING) << TxidText(txid) << " is in doubt after restart; its rows stay locked until "
                  << "the coordinator gives its outcome";
   }
@@ -199,7 +198,7 @@ Status Agent::Checkpoint() {
   // Bookkeeping rows are needed only while a PREPARED of theirs may be
   // replayed. Rows applied before the previous checkpoint cannot be: their
   // records were in segments deleted now, and they are not in this snapshot.
-  const int64_t now_s = WallClockMillis() / 1000;
+  const int64_t now_s = options_.clock->WallMillis() / 1000;
   if (previous_checkpoint_s_ > 0) {
     // Kept for a while in any case: a coordinator that lost a one-phase vote
     // asks with an abort up to its prepare timeout (at most 60 s) later, and
@@ -260,16 +259,17 @@ Status Agent::RunOnce(int64_t txid, const std::vector<SqlStatement>& statements,
 
 PrepareReply Agent::Prepare(int64_t txid, const std::vector<SqlStatement>& statements,
                             bool one_phase, int64_t requested_ms) {
-  const Clock::time_point start = Clock::now();
+  const RealClock::time_point start = RealClock::now();  // real time: a latency metric
   PrepareReply reply = PrepareBranch(txid, statements, one_phase, requested_ms);
   metrics_.prepare_latency.Observe(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()));
+      std::chrono::duration_cast<std::chrono::nanoseconds>(RealClock::now() - start).count()));
   CountVote(reply);
   return reply;
 }
 
 std::vector<PrepareReply> Agent::PrepareMany(const std::vector<BranchRequest>& branches) {
-  const Clock::time_point start = Clock::now();
+  // Real time: a latency metric, and the budgets' start (SQLite is interrupted on real time).
+  const RealClock::time_point start = RealClock::now();
   std::vector<PrepareReply> replies(branches.size());
   std::vector<std::optional<wal::Lsn>> logged_at(branches.size());
   wal::Lsn last = 0;
@@ -283,7 +283,7 @@ std::vector<PrepareReply> Agent::PrepareMany(const std::vector<BranchRequest>& b
   // One sync makes every PREPARED record of the batch durable.
   const Status synced = last > 0 ? log_->Sync(last) : Status::Ok();
   const auto nanos = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(RealClock::now() - start).count());
   for (size_t i = 0; i < branches.size(); ++i) {
     if (logged_at[i]) replies[i] = FinishPrepare(branches[i].txid, synced, std::move(replies[i]));
     if (replies[i].retry) continue;
@@ -315,7 +315,8 @@ PrepareReply Agent::PrepareBranch(int64_t txid, const std::vector<SqlStatement>&
   std::optional<wal::Lsn> logged_at;
   PrepareReply reply =
       StartPrepare(txid, statements, one_phase, OnLocked::kWait, std::chrono::milliseconds(0),
-                   BudgetRequest{Clock::now(), requested_ms}, &logged_at);
+                   // Real time: SQLite's progress handler interrupts on real time.
+                   BudgetRequest{RealClock::now(), requested_ms}, &logged_at);
   if (!logged_at) return reply;
   return FinishPrepare(txid, log_->Sync(*logged_at), std::move(reply));
 }
@@ -389,7 +390,8 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
 
   SqliteStore::BranchRun run;
   Status status;
-  const Clock::time_point deadline = Clock::now() + options_.lock_wait;
+  // Real time: the lock wait blocks a real thread on a condition variable.
+  const RealClock::time_point deadline = RealClock::now() + options_.lock_wait;
   while (true) {
     std::optional<int64_t> conflict;
     status = RunOnce(txid, statements, one_phase, budget, &run, &conflict);
@@ -445,7 +447,7 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
 
   // The vote may leave only once PREPARED is on disk.
   TWOPC_FAIL_POINT("participant_before_prepared_sync");
-  const int64_t prepared_at_ms = WallClockMillis();
+  const int64_t prepared_at_ms = options_.clock->WallMillis();
   StatusOr<wal::Lsn> lsn = Status::Ok();
   {
     // Appended and remembered under the checkpoint lock, so that a checkpoint
@@ -456,8 +458,8 @@ PrepareReply Agent::StartPrepare(int64_t txid, const std::vector<SqlStatement>& 
                                                      run.changeset, run.read_locks}));
     if (lsn.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
-      prepared_[txid] = Prepared{std::move(run.changeset), std::move(run.read_locks), Clock::now(),
-                                 prepared_at_ms, false};
+      prepared_[txid] = Prepared{std::move(run.changeset), std::move(run.read_locks),
+                                 options_.clock->Now(), prepared_at_ms, false};
     }
   }
   if (!lsn.ok()) return FinishPrepare(txid, lsn.status(), std::move(reply));
@@ -543,10 +545,12 @@ std::vector<Status> Agent::CommitManyImpl(const std::vector<int64_t>& txids,
   uint64_t durable_at = 0;
   if (!items.empty()) {
     TWOPC_FAIL_POINT("participant_before_apply");
-    const Clock::time_point apply_start = Clock::now();
+    // Real time: a latency metric.
+    const RealClock::time_point apply_start = RealClock::now();
     const std::vector<Status> applied = batcher_.ApplyMany(items, !defer_sync, &durable_at);
     const auto apply_nanos = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - apply_start).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(RealClock::now() - apply_start)
+            .count());
     for (const Status& status : applied) {
       if (!status.ok()) continue;
       metrics_.commits.fetch_add(1, std::memory_order_relaxed);
@@ -729,7 +733,7 @@ Agent::LockedRows Agent::Locked() {
 std::vector<Agent::PreparedInfo> Agent::PreparedTransactions() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<PreparedInfo> out;
-  const Clock::time_point now = Clock::now();
+  const Clock::TimePoint now = options_.clock->Now();
   for (const auto& [txid, prepared] : prepared_) {
     out.push_back(
         PreparedInfo{txid, now - prepared.since, prepared.prepared_at_ms, prepared.recovered});

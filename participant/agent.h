@@ -32,6 +32,7 @@
 #include "participant/sqlite_store.h"
 #include "participant/statement_budget.h"
 #include "participant/transaction_table.h"
+#include "wal/base/clock.h"
 #include "wal/log.h"
 
 namespace twopc::participant {
@@ -70,6 +71,11 @@ struct AgentOptions {
   uint64_t checkpoint_bytes = 4 << 20;
   // The longest a branch's SQL may run (--max_statement_ms); a prepare may ask for less.
   std::chrono::milliseconds max_statement{10000};
+  // Where the agent reads the time its behaviour depends on: how long a
+  // branch has been prepared, PREPARED's prepared_at_ms, the bookkeeping
+  // table's pruning. The store must have the same one (Open checks). Metric
+  // timings, lock waits and SQL budgets stay on the real steady clock.
+  const Clock* clock = SystemClock::Get();
 };
 
 class Agent {
@@ -116,9 +122,9 @@ class Agent {
 
   struct PreparedInfo {
     int64_t txid;
-    std::chrono::steady_clock::duration age;  // in this process
-    int64_t prepared_at_ms;                   // wall clock, as logged
-    bool recovered;                           // found in the log at restart
+    Clock::Duration age;     // in this process, on options().clock
+    int64_t prepared_at_ms;  // wall clock, as logged
+    bool recovered;          // found in the log at restart
   };
   std::vector<PreparedInfo> PreparedTransactions();
 
@@ -147,8 +153,8 @@ class Agent {
   struct Prepared {
     std::string changeset;
     std::vector<RowLock> read_locks;  // see PreparedRecord
-    std::chrono::steady_clock::time_point since;
-    int64_t prepared_at_ms = 0;  // wall clock, as logged
+    Clock::TimePoint since;           // on options_.clock
+    int64_t prepared_at_ms = 0;       // wall clock, as logged
     bool recovered = false;
   };
 

@@ -250,9 +250,8 @@ void ParticipantService::list_in_doubt(std::vector<rpc::PreparedTransaction>& re
   for (const Agent::PreparedInfo& info : agent_->PreparedTransactions()) {
     rpc::PreparedTransaction t;
     t.txid = info.txid;
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    // On the clock that stamped prepared_at_ms.
+    const int64_t now_ms = agent_->options().clock->WallMillis();
     t.age_ms = info.prepared_at_ms > 0 ? now_ms - info.prepared_at_ms : 0;
     t.recovered = info.recovered;
     t.__set_coordinator(agent_->options().coordinator);

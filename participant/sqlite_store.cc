@@ -241,6 +241,7 @@ SqliteStore::SqliteStore(std::string path, sqlite3* writer, sqlite3* reader,
       capture_(options.capture),
       client_limits_(options.limits),
       max_branch_read_bytes_(options.max_branch_read_bytes),
+      clock_(options.clock),
       writer_(writer),
       writer_authorizer_(std::make_unique<ConnectionAuthorizer>(writer)),
       internal_statements_(std::make_unique<StatementCache>(writer, kInternalStatements)),
@@ -673,11 +674,11 @@ void SqliteStore::RollbackBranch(int64_t txid) {
 
 Status SqliteStore::RecordApplied(int64_t txid) {
   sqlite3_stmt* raw = internal_statements_->Get(
-      "INSERT OR IGNORE INTO _twopc_applied(txid, applied_at) "
-      "VALUES(?, CAST(strftime('%s','now') AS INTEGER))");
+      "INSERT OR IGNORE INTO _twopc_applied(txid, applied_at) VALUES(?, ?)");
   if (raw == nullptr) return Status::IoError(ErrorOf(writer_));
   StatementLease lease(raw);
   sqlite3_bind_int64(raw, 1, txid);
+  sqlite3_bind_int64(raw, 2, clock_->WallMillis() / 1000);
   Status status = StepAll(writer_, raw, [] {});
   if (!status.ok()) return Status::IoError("bookkeeping row: " + status.message());
   return Status::Ok();

@@ -22,6 +22,7 @@
 #include "participant/sqlite_hardening.h"
 #include "participant/statement_budget.h"
 #include "participant/statement_cache.h"
+#include "wal/base/clock.h"
 #include "wal/base/status.h"
 
 struct sqlite3;
@@ -60,6 +61,10 @@ class SqliteStore {
     // Small by default: one prepare_many reply carries up to 64 branches and
     // must stay within the RPC frame limit (a larger read belongs in query).
     size_t max_branch_read_bytes = 64 << 10;
+    // Gives the bookkeeping rows their applied_at (WallMillis, in seconds).
+    // The agent compares it with its own clock when it prunes them, so it
+    // must be the agent's (Agent::Open checks).
+    const Clock* clock = SystemClock::Get();
   };
   static Status Open(const OpenOptions& options, std::unique_ptr<SqliteStore>* out);
   ~SqliteStore();
@@ -113,6 +118,7 @@ class SqliteStore {
                             const QueryBounds& bounds = {});
 
   const std::string& path() const { return path_; }
+  const Clock* clock() const { return clock_; }
 
  private:
   SqliteStore(std::string path, sqlite3* writer, sqlite3* reader, const OpenOptions& options);
@@ -171,6 +177,7 @@ class SqliteStore {
   const OpenOptions::Capture capture_;
   const SqlLimits client_limits_;
   const size_t max_branch_read_bytes_;
+  const Clock* const clock_;
   std::mutex writer_mu_;  // guards writer_, the schema caches and the statement caches
   sqlite3* writer_;
   // The budget of the branch running on the writer; null between branches.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "participant/participant_records.h"
+#include "tests/coordinator/fake_clock.h"
 #include "tests/participant/test_util.h"
 #include "wal/log_reader.h"
 #include "wal/testing/fault_injection_env.h"
@@ -813,6 +814,95 @@ TEST_F(AgentTest, FailedPreparedSyncVotesNoAndStopsFurtherPrepares) {
   EXPECT_EQ(Prepare(2, {Debit(2, 5)}).vote, Vote::kNo) << "a failed WAL stays failed";
   EXPECT_EQ(Balance(1), 100);
   agent_.reset();  // before env goes away
+}
+
+// --- time, on the injected clock ---
+
+class AgentClockTest : public AgentTest {
+ protected:
+  void SetUp() override {
+    test::ExecRaw(db_path_, test::kBankSchema);
+    ASSERT_NO_FATAL_FAILURE(RestartOnTheClock());
+  }
+
+  // Restart (see AgentTest), with the store and the agent on clock_.
+  void RestartOnTheClock() {
+    agent_.reset();
+    store_.reset();
+    SqliteStore::OpenOptions store_options;
+    store_options.path = db_path_;
+    store_options.clock = &clock_;
+    Status status = SqliteStore::Open(store_options, &store_);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    status = Agent::Open(Options(), store_.get(), LogOptions(), &agent_);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+
+  AgentOptions Options() {
+    AgentOptions options;
+    options.name = "test";
+    options.coordinator = "coordinator.test:9090";
+    options.clock = &clock_;
+    return options;
+  }
+  wal::LogOptions LogOptions() {
+    wal::LogOptions log_options;
+    log_options.dir = wal_dir_;
+    return log_options;
+  }
+
+  // The one prepared transaction's info.
+  Agent::PreparedInfo OnlyPrepared() {
+    const std::vector<Agent::PreparedInfo> prepared = agent_->PreparedTransactions();
+    EXPECT_EQ(prepared.size(), 1u);
+    return prepared.empty() ? Agent::PreparedInfo{} : prepared.front();
+  }
+
+  FakeClock clock_;
+};
+
+TEST_F(AgentClockTest, TheInDoubtAgeOfAPreparedBranchFollowsTheInjectedClock) {
+  const int64_t prepared_at_ms = clock_.WallMillis();
+  ASSERT_EQ(Prepare(1, {Debit(1, 30)}).vote, Vote::kYes);
+  EXPECT_EQ(OnlyPrepared().age, Clock::Duration(0)) << "the fake clock has not moved";
+  EXPECT_EQ(OnlyPrepared().prepared_at_ms, prepared_at_ms);
+
+  clock_.Advance(5s);
+  const Agent::PreparedInfo info = OnlyPrepared();
+  EXPECT_EQ(info.txid, 1);
+  EXPECT_EQ(info.age, Clock::Duration(5s));
+  EXPECT_EQ(info.prepared_at_ms, prepared_at_ms) << "as logged";
+  EXPECT_FALSE(info.recovered);
+
+  // Recovered from the log: in doubt in this process since the restart,
+  // prepared when the log says.
+  ASSERT_NO_FATAL_FAILURE(RestartOnTheClock());
+  clock_.Advance(2s);
+  const Agent::PreparedInfo recovered = OnlyPrepared();
+  EXPECT_EQ(recovered.age, Clock::Duration(2s));
+  EXPECT_EQ(recovered.prepared_at_ms, prepared_at_ms);
+  EXPECT_TRUE(recovered.recovered);
+}
+
+// The bookkeeping rows are stamped and pruned on the one clock: a row is
+// pruned at the second checkpoint after it, once it is older than 120 s.
+TEST_F(AgentClockTest, TheBookkeepingTableIsPrunedOnTheInjectedClock) {
+  ASSERT_EQ(agent_->Prepare(1, {Debit(1, 30)}, /*one_phase=*/true).vote, Vote::kCommitted);
+  ASSERT_TRUE(Applied(1));
+  clock_.Advance(200s);
+  ASSERT_TRUE(agent_->Checkpoint().ok());
+  EXPECT_TRUE(Applied(1)) << "applied after the previous checkpoint: its record may be replayed";
+  clock_.Advance(100s);
+  ASSERT_TRUE(agent_->Checkpoint().ok());
+  EXPECT_FALSE(Applied(1)) << "applied before the previous checkpoint, 300 s ago";
+}
+
+TEST_F(AgentClockTest, AnAgentAndAStoreOnDifferentClocksAreRefused) {
+  agent_.reset();
+  store_ = test::OpenStore(db_path_);  // on the system clock
+  ASSERT_NE(store_, nullptr);
+  const Status refused = Agent::Open(Options(), store_.get(), LogOptions(), &agent_);
+  EXPECT_TRUE(refused.IsInvalidArgument()) << refused.ToString();
 }
 
 }  // namespace

@@ -621,12 +621,16 @@ void World::StartParticipant(int id) {
   ParticipantNode& node = participants_[id - 1];
   p::SqliteStore::OpenOptions store_options;
   store_options.path = node.db;
+  store_options.clock = &clock_;
   Status opened = p::SqliteStore::Open(store_options, &node.store);
   if (opened.ok()) {
     p::AgentOptions agent_options;
     agent_options.name = node.name;
     agent_options.coordinator = "coord";
     agent_options.checkpoint_bytes = 16 << 10;
+    // In-doubt ages, prepared_at_ms and the bookkeeping table's pruning on
+    // simulated time; lock waits and SQL budgets stay on the real clock.
+    agent_options.clock = &clock_;
     wal::LogOptions log_options;
     log_options.dir = node.wal_dir;
     log_options.env = node.env.get();
