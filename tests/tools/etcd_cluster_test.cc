@@ -10,8 +10,8 @@
 
 #include "tests/temp_dir.h"
 #include "thrift/etcd/etcd_json.h"
+#include "thrift/etcd/http_connection.h"
 #include "tools/cluster/etcd_cluster.h"
-#include "tools/cluster/http_client.h"
 
 namespace twopc::tools {
 namespace {
@@ -24,14 +24,28 @@ constexpr std::chrono::milliseconds kRequestTimeout(5000);
 constexpr std::chrono::milliseconds kAttemptTimeout(1000);
 constexpr std::chrono::milliseconds kPollInterval(50);
 
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+};
+
+// POSTs `body` to member i's JSON gateway.
+StatusOr<HttpResponse> Post(const EtcdCluster& cluster, int i, const std::string& path,
+                            const std::string& body, std::chrono::milliseconds timeout) {
+  etcd::HttpConnection connection(rpc::HostPort{"127.0.0.1", cluster.client_port(i)});
+  etcd::HttpAnswer answer = connection.Post(path, body, static_cast<int>(timeout.count()));
+  if (answer.status == 0) return Status::IoError(answer.error);
+  return HttpResponse{answer.status, std::move(answer.body)};
+}
+
 // PUT key=value through member i's JSON gateway.
 Status Put(const EtcdCluster& cluster, int i, const std::string& key, const std::string& value,
            std::chrono::milliseconds timeout = kRequestTimeout) {
-  StatusOr<HttpResponse> response =
-      HttpRequest("127.0.0.1", cluster.client_port(i), "POST", "/v3/kv/put",
-                  "{\"key\":\"" + etcd::Base64Encode(key) + "\",\"value\":\"" +
-                      etcd::Base64Encode(value) + "\"}",
-                  timeout);
+  const StatusOr<HttpResponse> response =
+      Post(cluster, i, "/v3/kv/put",
+           "{\"key\":\"" + etcd::Base64Encode(key) + "\",\"value\":\"" + etcd::Base64Encode(value) +
+               "\"}",
+           timeout);
   if (!response.ok()) return response.status();
   if (response->status != 200) {
     return Status::Aborted("put: HTTP " + std::to_string(response->status) + " " + response->body);
@@ -41,9 +55,8 @@ Status Put(const EtcdCluster& cluster, int i, const std::string& key, const std:
 
 // The base64 value of `key` read (linearizably) through member i, "" if absent.
 StatusOr<std::string> GetBase64(const EtcdCluster& cluster, int i, const std::string& key) {
-  StatusOr<HttpResponse> response =
-      HttpRequest("127.0.0.1", cluster.client_port(i), "POST", "/v3/kv/range",
-                  "{\"key\":\"" + etcd::Base64Encode(key) + "\"}", kRequestTimeout);
+  const StatusOr<HttpResponse> response = Post(
+      cluster, i, "/v3/kv/range", "{\"key\":\"" + etcd::Base64Encode(key) + "\"}", kRequestTimeout);
   if (!response.ok()) return response.status();
   if (response->status != 200) {
     return Status::Aborted("range: HTTP " + std::to_string(response->status) + " " +

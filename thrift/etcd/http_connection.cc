@@ -30,24 +30,26 @@ HttpConnection::HttpConnection(rpc::HostPort address)
 
 HttpConnection::~HttpConnection() = default;
 
-HttpAnswer HttpConnection::Post(const std::string& path, const std::string& body, int timeout_ms) {
+HttpAnswer HttpConnection::Request(Method method, const std::string& path, const std::string& body,
+                                   int timeout_ms) {
   const bool reused = state_->stream.has_value();
-  HttpAnswer answer = PostOnce(path, body, timeout_ms);
+  HttpAnswer answer = RequestOnce(method, path, body, timeout_ms);
   // A kept-alive connection the server closed while idle fails at once; that
   // says nothing about the member: once more on a new connection.
   if (reused && answer.status == 0 && answer.closed_by_peer)
-    answer = PostOnce(path, body, timeout_ms);
+    answer = RequestOnce(method, path, body, timeout_ms);
   return answer;
 }
 
-HttpAnswer HttpConnection::PostOnce(const std::string& path, const std::string& body,
-                                    int timeout_ms) {
+HttpAnswer HttpConnection::RequestOnce(Method method, const std::string& path,
+                                       const std::string& body, int timeout_ms) {
   HttpAnswer answer;
   State& s = *state_;
   beast::error_code failure;
-  http::request<http::string_body> request{http::verb::post, path, 11};
+  http::request<http::string_body> request{
+      method == Method::kGet ? http::verb::get : http::verb::post, path, 11};
   request.set(http::field::host, address_.host);
-  request.set(http::field::content_type, "application/json");
+  if (method == Method::kPost) request.set(http::field::content_type, "application/json");
   request.keep_alive(true);
   request.body() = body;
   request.prepare_payload();

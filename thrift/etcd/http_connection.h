@@ -1,5 +1,5 @@
-// One HTTP/1.1 keep-alive connection for POSTing JSON (etcd's gateway).
-// Not thread-safe.
+// One HTTP/1.1 keep-alive connection for etcd's JSON gateway (POST) and its
+// /health (GET). Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -26,12 +26,18 @@ class HttpConnection {
   // Connects if needed, sends, reads the answer; everything within
   // timeout_ms. After a failure the connection is closed (the next Post
   // opens a new one).
-  HttpAnswer Post(const std::string& path, const std::string& body, int timeout_ms);
+  HttpAnswer Post(const std::string& path, const std::string& body, int timeout_ms) {
+    return Request(Method::kPost, path, body, timeout_ms);
+  }
+  enum class Method { kGet, kPost };
+  HttpAnswer Request(Method method, const std::string& path, const std::string& body,
+                     int timeout_ms);
   const rpc::HostPort& address() const { return address_; }
 
  private:
   struct State;
-  HttpAnswer PostOnce(const std::string& path, const std::string& body, int timeout_ms);
+  HttpAnswer RequestOnce(Method method, const std::string& path, const std::string& body,
+                         int timeout_ms);
   rpc::HostPort address_;
   std::unique_ptr<State> state_;
 };

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "thrift/etcd/http_connection.h"
 #include "tools/cluster/free_ports.h"
-#include "tools/cluster/http_client.h"
 
 namespace twopc::tools {
 namespace {
@@ -103,9 +103,10 @@ Status EtcdCluster::WaitHealthy(const std::vector<int>& which) const {
 }
 
 bool EtcdCluster::MemberHealthy(int i) const {
-  StatusOr<HttpResponse> response = HttpGet(kHost, client_port(i), "/health", kProbeTimeout);
-  return response.ok() && response->status == 200 &&
-         response->body.find("\"health\":\"true\"") != std::string::npos;
+  etcd::HttpConnection connection(rpc::HostPort{kHost, client_port(i)});
+  const etcd::HttpAnswer answer = connection.Request(etcd::HttpConnection::Method::kGet, "/health",
+                                                     "", static_cast<int>(kProbeTimeout.count()));
+  return answer.status == 200 && answer.body.find("\"health\":\"true\"") != std::string::npos;
 }
 
 void EtcdCluster::KillMember(int i) {
