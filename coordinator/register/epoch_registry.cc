@@ -1,9 +1,9 @@
 #include "coordinator/register/epoch_registry.h"
 
-#include "coordinator/core/txid_allocator.h"
-
 #include <algorithm>
 #include <optional>
+
+#include "coordinator/core/txid_allocator.h"
 
 namespace twopc::coordinator {
 
