@@ -22,37 +22,26 @@ int DigitOf(char c) {
   return -1;
 }
 
-const char* TargetName(Compare::Target target) {
-  switch (target) {
-    case Compare::Target::kCreateRevision:
-      return "CREATE";
-    case Compare::Target::kModRevision:
-      return "MOD";
-    case Compare::Target::kVersion:
-      return "VERSION";
-    case Compare::Target::kValue:
-      return "VALUE";
-    case Compare::Target::kLease:
-      return "LEASE";
-  }
-  return "CREATE";
-}
+// The target's name, and the field its operand goes in.
+struct TargetJson {
+  const char* name;
+  const char* field;
+};
 
-// The name of the field a target's operand goes in.
-const char* OperandField(Compare::Target target) {
+TargetJson JsonOf(Compare::Target target) {
   switch (target) {
     case Compare::Target::kCreateRevision:
-      return "create_revision";
+      return {"CREATE", "create_revision"};
     case Compare::Target::kModRevision:
-      return "mod_revision";
+      return {"MOD", "mod_revision"};
     case Compare::Target::kVersion:
-      return "version";
+      return {"VERSION", "version"};
     case Compare::Target::kValue:
-      return "value";
+      return {"VALUE", "value"};
     case Compare::Target::kLease:
-      return "lease";
+      return {"LEASE", "lease"};
   }
-  return "create_revision";
+  return {"CREATE", "create_revision"};
 }
 
 // "key" and, for a prefix, "range_end": the members of a range or delete.
@@ -202,9 +191,10 @@ std::string TxnBody(const TxnRequest& request) {
   for (size_t i = 0; i < request.compare.size(); ++i) {
     const Compare& c = request.compare[i];
     if (i > 0) out += ",";
+    const TargetJson target = JsonOf(c.target);
     out +=
-        "{\"key\":\"" + Base64Encode(c.key) + "\",\"target\":\"" + TargetName(c.target) +
-        "\",\"result\":\"EQUAL\",\"" + OperandField(c.target) + "\":\"" +
+        "{\"key\":\"" + Base64Encode(c.key) + "\",\"target\":\"" + target.name +
+        "\",\"result\":\"EQUAL\",\"" + target.field + "\":\"" +
         (c.target == Compare::Target::kValue ? Base64Encode(c.value) : std::to_string(c.number)) +
         "\"}";
   }
